@@ -1,0 +1,37 @@
+# botimpay — the two commands a fresh machine needs: `make run` and `make test`.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DB     ?= ./botimpay.db
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
+
+.PHONY: run test test-pg lint install clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)  ## init + serve on an embedded SQLite file, prints the URLs
+	$(BIN)/botimpay init --db $(DB)
+	$(BIN)/botimpay serve --db $(DB) --host $(HOST) --port $(PORT)
+
+test: $(STAMP)  ## the whole suite on SQLite
+	$(BIN)/pytest -q
+
+test-pg: $(STAMP)  ## the same suite on the local PostgreSQL server
+	BOTIMPAY_TEST_DB=$(PG_URL) $(BIN)/pytest -q
+
+lint: $(STAMP)  ## ruff and mypy --strict on src/
+	$(BIN)/ruff check src tests
+	$(BIN)/mypy --strict src
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

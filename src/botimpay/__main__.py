@@ -1,0 +1,5 @@
+"""`python -m botimpay` runs the CLI."""
+
+from botimpay.cli import main
+
+main()

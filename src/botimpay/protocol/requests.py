@@ -1,0 +1,191 @@
+"""Request models of the merchant API: one pydantic model per endpoint's bizContent.
+
+Field names keep their wire spelling; limits are the reference's maximum lengths.
+Scene codes and scene parameters are checked by the domain, which owns the codes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from botimpay.protocol.fields import (
+    AnyMoney,
+    Flag,
+    PositiveMoney,
+    Quantity,
+    Required32,
+    Required64,
+    Required128,
+    Required200,
+    SeqId,
+    Text20,
+    Text32,
+    Text64,
+    Text200,
+    Text512,
+    Timestamp,
+)
+
+
+class WireModel(BaseModel):
+    """Unknown fields are ignored, as the real gateway does; known ones are strict."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+
+class AmountDetail(WireModel):
+    amount: AnyMoney | None = None
+    discountableAmount: AnyMoney | None = None
+    vatAmount: AnyMoney | None = None
+    tipAmount: AnyMoney | None = None
+
+
+class GoodsDetail(WireModel):
+    body: Text200 | None = None
+    categoriesTree: Text200 | None = None
+    goodsCategory: Text200 | None = None
+    goodsId: Text200 | None = None
+    goodsName: Text200 | None = None
+    price: AnyMoney | None = None
+    quantity: Quantity | None = None
+    showUrl: Text200 | None = None
+
+
+class TerminalDetail(WireModel):
+    operatorId: Text200 | None = None
+    storeId: Text200 | None = None
+    terminalId: Text200 | None = None
+    merchantName: Text200 | None = None
+    storeName: Text200 | None = None
+
+
+class AccessoryContent(WireModel):
+    amountDetail: AmountDetail = Field(default_factory=AmountDetail)
+    goodsDetail: GoodsDetail = Field(default_factory=GoodsDetail)
+    terminalDetail: TerminalDetail = Field(default_factory=TerminalDetail)
+
+
+class SharingParam(WireModel):
+    sharingIdentitySeqId: SeqId
+    sharingIdentityType: Required64
+    sharingIdentity: Required200
+    sharingMemo: Required128
+    sharingAmount: PositiveMoney
+    withholdAndRemitFee: Flag | None = None
+
+    @field_validator("sharingIdentityType")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        if value not in ("PHONE_NO", "MEMBER_ID"):
+            raise ValueError("must be PHONE_NO or MEMBER_ID")
+        return value
+
+
+class PromotionInfo(WireModel):
+    appliedRewardId: Required64
+    settleFlag: Required32
+
+
+class PlaceOrderBiz(WireModel):
+    """bizContent of acquire2/placeOrder."""
+
+    merchantOrderNo: Required64
+    subject: Required64
+    subjectAr: Text200 | None = None
+    riskInfo: Text512 | None = None
+    totalAmount: PositiveMoney
+    expiredTime: Timestamp | None = None
+    payeeMid: Text20 | None = None
+    paySceneCode: Required32
+    paySceneParams: dict[str, Any] = Field(default_factory=dict)
+    notifyUrl: Text200 | None = None
+    secondaryMerchantId: Text64 | None = None
+    deviceId: Text200 | None = None
+    reserved: Text200 | None = None
+    accessoryContent: AccessoryContent = Field(default_factory=AccessoryContent)
+    sharingParamList: list[SharingParam] = Field(default_factory=list)
+    promotionInfoList: list[PromotionInfo] = Field(default_factory=list)
+
+    @field_validator("riskInfo", mode="before")
+    @classmethod
+    def _risk_info_text(cls, value: object) -> object:
+        """The sample sends riskInfo as an object; it is stored as compact JSON text."""
+        if isinstance(value, dict | list):
+            import json
+
+            return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+        return value
+
+    @field_validator("notifyUrl")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value and not value.lower().startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @field_validator("sharingParamList")
+    @classmethod
+    def _sharing_rules(cls, value: list[SharingParam]) -> list[SharingParam]:
+        if sum(1 for item in value if item.withholdAndRemitFee) > 1:
+            raise ValueError("at most one entry may set withholdAndRemitFee to true")
+        seq_ids = [item.sharingIdentitySeqId for item in value]
+        if len(set(seq_ids)) != len(seq_ids):
+            raise ValueError("sharingIdentitySeqId values must be unique")
+        return value
+
+    @model_validator(mode="after")
+    def _sharing_within_total(self) -> PlaceOrderBiz:
+        shared = sum(item.sharingAmount.fils for item in self.sharingParamList)
+        if shared > self.totalAmount.fils:
+            raise ValueError("sharingParamList: the shared amounts exceed totalAmount")
+        return self
+
+
+class OrderRef(WireModel):
+    """Names one order by merchantOrderNo xor orderNo, never both."""
+
+    merchantOrderNo: Text64 | None = None
+    orderNo: Text32 | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> OrderRef:
+        if (self.merchantOrderNo is None) == (self.orderNo is None):
+            raise ValueError("give exactly one of merchantOrderNo and orderNo")
+        return self
+
+
+class GetOrderBiz(OrderRef):
+    """bizContent of acquire2/getOrder."""
+
+    deviceId: Text32 | None = None
+
+
+class CancelOrderBiz(OrderRef):
+    """bizContent of acquire2/cancelOrder."""
+
+
+class UpdateExpiredTimeBiz(OrderRef):
+    """bizContent of acquire2/updateExpiredTime."""
+
+    expiredTime: Timestamp
+
+
+class Envelope(BaseModel):
+    """The outer request object: `{"requestTime": <ms>, "bizContent": {...}}`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    requestTime: Timestamp
+    bizContent: dict[str, Any]
+
+
+__all__ = [
+    "AccessoryContent",
+    "CancelOrderBiz",
+    "Envelope",
+    "GetOrderBiz",
+    "PlaceOrderBiz",
+    "UpdateExpiredTimeBiz",
+]

@@ -1,0 +1,230 @@
+"""Order use cases: place, get, cancel, change expiry, and the expiry sweep.
+
+Each runs in one transaction; business refusals are raised as BusinessError
+after any state change the rules require (an expiry found on the way) is saved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from botimpay.clock import Clock
+from botimpay.domain.order import (
+    Cancel,
+    ChangeExpiry,
+    Event,
+    Expire,
+    Order,
+    OrderStatus,
+    check_idempotent_repeat,
+    resolve_expiry,
+    transition,
+)
+from botimpay.domain.scenes import SceneParams, parse_scene_params
+from botimpay.errors import ApiError, BusinessError
+from botimpay.protocol import codes
+from botimpay.protocol.requests import OrderRef, PlaceOrderBiz
+from botimpay.store import jsonfield, merchants_repo, orders_repo
+from botimpay.store.database import Database
+
+log = logging.getLogger(__name__)
+
+_SAVE_ATTEMPTS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedOrder:
+    order: Order
+    token_url: str | None
+
+
+def fingerprint(biz: PlaceOrderBiz, scene: SceneParams) -> str:
+    """SHA-256 of the canonical business parameters (requestTime excluded)."""
+    canonical = biz.model_dump(exclude={"paySceneParams"})
+    canonical["paySceneParams"] = scene.to_wire()
+    return hashlib.sha256(jsonfield.dumps(canonical).encode()).hexdigest()
+
+
+def new_order_no(now_ms: int) -> str:
+    """18+ digits like the reference's (`131658997939155072`): time then randomness."""
+    return f"13{now_ms:013d}{secrets.randbelow(10**7):07d}"
+
+
+def new_token() -> str:
+    """192 random bits, URL-safe: the tokenUrl's `ft`."""
+    return secrets.token_urlsafe(24)
+
+
+class OrderService:
+    def __init__(self, db: Database, clock: Clock, public_url: str) -> None:
+        self.db = db
+        self.clock = clock
+        self.public_url = public_url.rstrip("/")
+
+    def token_url(self, order: Order) -> str | None:
+        """Only a CREATED order has a checkout link; the token dies with the order."""
+        if order.status is not OrderStatus.CREATED:
+            return None
+        return f"{self.public_url}/pay-page/main?ft={order.token}&t={order.created_at}"
+
+    # --- placeOrder --------------------------------------------------------
+
+    async def place(self, partner_id: str, biz: PlaceOrderBiz, request_time: int) -> PlacedOrder:
+        scene = parse_scene_params(biz.paySceneCode, biz.paySceneParams)
+        digest = fingerprint(biz, scene)
+        async with self.db.read() as conn:
+            existing = await orders_repo.find(
+                conn, partner_id, merchant_order_no=biz.merchantOrderNo
+            )
+            foreign_payee = biz.payeeMid if biz.payeeMid != partner_id else None
+            if (
+                existing is None
+                and foreign_payee
+                and not await merchants_repo.exists(conn, foreign_payee)
+            ):
+                raise BusinessError(
+                    codes.PAYEEMID_NOT_EXIST, f"bizContent.payeeMid {foreign_payee} does not exist"
+                )
+        if existing is not None:
+            return await self._repeat(existing, digest)
+        order = self._new_order(partner_id, biz, scene, digest, request_time)
+        try:
+            async with self.db.write() as conn:
+                await orders_repo.insert_order(conn, order)
+        except IntegrityError:
+            # Lost a race with an identical request (or, astronomically rarely, a token clash).
+            async with self.db.read() as conn:
+                existing = await orders_repo.find(
+                    conn, partner_id, merchant_order_no=biz.merchantOrderNo
+                )
+            if existing is None:
+                raise
+            return await self._repeat(existing, digest)
+        return PlacedOrder(order, self.token_url(order))
+
+    def _new_order(
+        self,
+        partner_id: str,
+        biz: PlaceOrderBiz,
+        scene: SceneParams,
+        digest: str,
+        request_time: int,
+    ) -> Order:
+        now = self.clock.now_ms()
+        details = biz.model_dump(
+            include={"accessoryContent", "sharingParamList", "promotionInfoList"},
+            exclude_none=True,
+        )
+        return Order(
+            order_no=new_order_no(now),
+            partner_id=partner_id,
+            merchant_order_no=biz.merchantOrderNo,
+            fingerprint=digest,
+            status=OrderStatus.CREATED,
+            total=biz.totalAmount,
+            subject=biz.subject,
+            scene_code=biz.paySceneCode,
+            scene=scene,
+            payee_mid=biz.payeeMid or partner_id,
+            request_time=request_time,
+            expired_time=resolve_expiry(request_time, biz.expiredTime),
+            created_at=now,
+            updated_at=now,
+            token=new_token(),
+            subject_ar=biz.subjectAr,
+            notify_url=biz.notifyUrl,
+            device_id=biz.deviceId,
+            secondary_merchant_id=biz.secondaryMerchantId,
+            reserved=biz.reserved,
+            risk_info=biz.riskInfo,
+            details=jsonfield.loads(jsonfield.dumps(details)),
+        )
+
+    async def _repeat(self, existing: Order, digest: str) -> PlacedOrder:
+        check_idempotent_repeat(existing, digest)
+        current = await self._expire_if_due(existing)
+        return PlacedOrder(current, self.token_url(current))
+
+    # --- getOrder / cancelOrder / updateExpiredTime --------------------------
+
+    async def get(self, partner_id: str, ref: OrderRef) -> Order:
+        async with self.db.read() as conn:
+            order = await self._find(conn, partner_id, ref, for_update=False)
+        return await self._expire_if_due(order)
+
+    async def cancel(self, partner_id: str, ref: OrderRef) -> Order:
+        return await self._apply(partner_id, ref, Cancel())
+
+    async def update_expiry(
+        self, partner_id: str, ref: OrderRef, expired_time: int, request_time: int
+    ) -> Order:
+        return await self._apply(partner_id, ref, ChangeExpiry(expired_time, request_time))
+
+    async def expire_due(self, limit: int = 500) -> int:
+        """The sweeper: marks CREATED orders past their expiredTime as FAILURE."""
+        now = self.clock.now_ms()
+        async with self.db.read() as conn:
+            due = await orders_repo.due_for_expiry(conn, now, limit)
+        expired = 0
+        for order in due:
+            current = await self._expire_if_due(order)
+            expired += current.status is OrderStatus.FAILURE
+        return expired
+
+    # --- helpers -----------------------------------------------------------
+
+    @staticmethod
+    async def _find(
+        conn: AsyncConnection, partner_id: str, ref: OrderRef, *, for_update: bool
+    ) -> Order:
+        if ref.merchantOrderNo is not None:
+            order = await orders_repo.find(
+                conn, partner_id, merchant_order_no=ref.merchantOrderNo, for_update=for_update
+            )
+            if order is None:
+                raise BusinessError(
+                    codes.MERCHANT_ORDER_NO_NOT_EXIST,
+                    f"merchantOrderNo {ref.merchantOrderNo} does not exist",
+                )
+            return order
+        order = await orders_repo.find(
+            conn, partner_id, order_no=ref.orderNo, for_update=for_update
+        )
+        if order is None:
+            raise BusinessError(codes.ORDER_NO_NOT_EXIST, f"orderNo {ref.orderNo} does not exist")
+        return order
+
+    async def _expire_if_due(self, order: Order) -> Order:
+        if not order.is_expired_at(self.clock.now_ms()):
+            return order
+        ref = OrderRef(orderNo=order.order_no)
+        return await self._apply(order.partner_id, ref, Expire())
+
+    async def _apply(self, partner_id: str, ref: OrderRef, event: Event) -> Order:
+        """Locks the order, applies a due expiry and then `event`, saves, then refuses if told."""
+        for _attempt in range(_SAVE_ATTEMPTS):
+            refusal: BusinessError | None = None
+            async with self.db.write() as conn:
+                now = self.clock.now_ms()
+                before = await self._find(conn, partner_id, ref, for_update=True)
+                current, _effects = transition(before, Expire(), now)
+                if not isinstance(event, Expire):
+                    try:
+                        current, _more = transition(current, event, now)
+                    except BusinessError as exc:
+                        refusal = exc
+                if current is not before and not await orders_repo.save_transition(
+                    conn, before, current
+                ):
+                    continue
+            if refusal is not None:
+                raise refusal
+            return current
+        log.error("order %s kept changing under us; giving up", ref.orderNo or ref.merchantOrderNo)
+        raise ApiError(codes.SYSTEM_ERROR, "the order is busy, please retry")

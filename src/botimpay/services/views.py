@@ -1,0 +1,65 @@
+"""Wire views of domain objects: the reference's `acquireOrder` object.
+
+Optional fields are left out when empty; amounts are exact JSON numbers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botimpay.domain.order import Order, OrderStatus
+from botimpay.domain.scenes import PRODUCT_NAME
+
+_EMPTY_ACCESSORY: dict[str, dict[str, Any]] = {"amountDetail": {}, "goodsDetail": {}, "terminalDetail": {}}
+
+
+def _sharing_info(params: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    infos: list[dict[str, Any]] = []
+    for item in params:
+        info: dict[str, Any] = {
+            "sharingIdentitySeqId": item["sharingIdentitySeqId"],
+            "sharingMemo": item["sharingMemo"],
+            "sharingAmount": item["sharingAmount"],
+        }
+        identity = str(item.get("sharingIdentity", ""))
+        if item.get("sharingIdentityType") == "MEMBER_ID" and identity.isdigit():
+            info["sharingMid"] = identity
+        infos.append(info)
+    return infos
+
+
+def acquire_order(order: Order) -> dict[str, Any]:
+    """The `acquireOrder` object of placeOrder, getOrder, cancelOrder and notifications."""
+    details = order.details
+    wire: dict[str, Any] = {
+        "merchantOrderNo": order.merchant_order_no,
+        "orderNo": order.order_no,
+        "status": order.status.value,
+        "product": PRODUCT_NAME,
+        "totalAmount": order.total.to_wire(),
+        "payeeMid": order.payee_mid,
+        "expiredTime": order.expired_time,
+        "subject": order.subject,
+        "requestTime": order.request_time,
+        "paySceneCode": order.scene_code,
+        "paySceneParams": order.scene.to_wire(),
+        "accessoryContent": {**_EMPTY_ACCESSORY, **details.get("accessoryContent", {})},
+        "revoked": "true" if order.revoked else "false",
+    }
+    optional = {
+        "notifyUrl": order.notify_url,
+        "subjectAr": order.subject_ar,
+        "reserved": order.reserved,
+        "deviceId": order.device_id,
+        "secondaryMerchantId": order.secondary_merchant_id,
+        "riskInfo": order.risk_info,
+    }
+    wire.update({name: value for name, value in optional.items() if value is not None})
+    if details.get("sharingParamList"):
+        wire["sharingInfoList"] = _sharing_info(details["sharingParamList"])
+    if details.get("promotionInfoList"):
+        wire["promotionInfoList"] = details["promotionInfoList"]
+    if order.status is OrderStatus.FAILURE:
+        wire["failCode"] = order.fail_code
+        wire["failDes"] = order.fail_des
+    return wire

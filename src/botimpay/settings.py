@@ -1,0 +1,61 @@
+"""Runtime settings: one frozen object built by the CLI, passed to create_app.
+
+Worker processes receive it through BOTIMPAY_* environment variables, the
+only place settings are read from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from enum import StrEnum
+
+from botimpay.errors import ConfigError
+
+DEFAULT_DB = "./botimpay.db"
+
+
+class Mode(StrEnum):
+    SANDBOX = "sandbox"
+    PRODUCTION = "production"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    db_url: str = DEFAULT_DB
+    mode: Mode = Mode.SANDBOX
+    public_url: str = "http://127.0.0.1:8000"
+    rate_limit: int = 1000
+    max_body_bytes: int = 64 * 1024
+    sweep_interval_ms: int = 5_000
+    run_sweeper: bool = True
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.mode is Mode.SANDBOX
+
+    def to_env(self) -> dict[str, str]:
+        return {f"BOTIMPAY_{f.name.upper()}": str(getattr(self, f.name)) for f in fields(self)}
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+        settings = cls()
+        changes: dict[str, object] = {}
+        for f in fields(cls):
+            raw = env.get(f"BOTIMPAY_{f.name.upper()}")
+            if raw is None:
+                continue
+            current = getattr(settings, f.name)
+            try:
+                if isinstance(current, bool):
+                    changes[f.name] = raw.lower() in ("1", "true", "yes")
+                elif isinstance(current, Mode):
+                    changes[f.name] = Mode(raw)
+                elif isinstance(current, int):
+                    changes[f.name] = int(raw)
+                else:
+                    changes[f.name] = raw
+            except ValueError as exc:
+                raise ConfigError(f"BOTIMPAY_{f.name.upper()}={raw!r} is not valid") from exc
+        return replace(settings, **changes)  # type: ignore[arg-type]

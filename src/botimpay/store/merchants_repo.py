@@ -1,0 +1,153 @@
+"""Merchants, their public keys and their gateway key pairs in the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from botimpay.domain.merchant import Merchant, MerchantStatus
+from botimpay.store import jsonfield
+from botimpay.store.tables import merchant_keys, merchants
+
+
+@dataclass(frozen=True, slots=True)
+class MerchantKey:
+    fingerprint: str
+    public_key_der: str  # base64 DER SubjectPublicKeyInfo
+    created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class MerchantRecord:
+    """A merchant with the key material the API needs to authenticate it."""
+
+    merchant: Merchant
+    keys: tuple[MerchantKey, ...]
+    gateway_private_key: str
+    gateway_public_key: str
+
+
+def _merchant(row: Row[Any]) -> Merchant:
+    return Merchant(
+        partner_id=row.partner_id,
+        name=row.name,
+        status=MerchantStatus(row.status),
+        fee_rate=Decimal(row.fee_rate),
+        ip_whitelist=tuple(jsonfield.loads(row.ip_whitelist)),
+    )
+
+
+async def insert_merchant(
+    conn: AsyncConnection,
+    merchant: Merchant,
+    *,
+    gateway_private_key: str,
+    gateway_public_key: str,
+    now_ms: int,
+) -> None:
+    await conn.execute(
+        insert(merchants).values(
+            partner_id=merchant.partner_id,
+            name=merchant.name,
+            status=merchant.status.value,
+            fee_rate=str(merchant.fee_rate),
+            ip_whitelist=jsonfield.dumps(list(merchant.ip_whitelist)),
+            gateway_private_key=gateway_private_key,
+            gateway_public_key=gateway_public_key,
+            created_at=now_ms,
+            updated_at=now_ms,
+        )
+    )
+
+
+async def exists(conn: AsyncConnection, partner_id: str) -> bool:
+    found = await conn.scalar(
+        select(merchants.c.partner_id).where(merchants.c.partner_id == partner_id)
+    )
+    return found is not None
+
+
+async def load(conn: AsyncConnection, partner_id: str) -> MerchantRecord | None:
+    row = (
+        await conn.execute(select(merchants).where(merchants.c.partner_id == partner_id))
+    ).first()
+    if row is None:
+        return None
+    key_rows = await conn.execute(
+        select(
+            merchant_keys.c.fingerprint, merchant_keys.c.public_key_der, merchant_keys.c.created_at
+        )
+        .where(merchant_keys.c.partner_id == partner_id)
+        .order_by(merchant_keys.c.id)
+    )
+    return MerchantRecord(
+        merchant=_merchant(row),
+        keys=tuple(MerchantKey(r.fingerprint, r.public_key_der, r.created_at) for r in key_rows),
+        gateway_private_key=row.gateway_private_key,
+        gateway_public_key=row.gateway_public_key,
+    )
+
+
+async def list_all(conn: AsyncConnection) -> list[MerchantRecord]:
+    ids = (
+        await conn.scalars(select(merchants.c.partner_id).order_by(merchants.c.partner_id))
+    ).all()
+    records = [await load(conn, partner_id) for partner_id in ids]
+    return [record for record in records if record is not None]
+
+
+async def add_key(
+    conn: AsyncConnection, partner_id: str, fingerprint: str, der_b64: str, now_ms: int
+) -> None:
+    await conn.execute(
+        insert(merchant_keys).values(
+            partner_id=partner_id,
+            fingerprint=fingerprint,
+            public_key_der=der_b64,
+            created_at=now_ms,
+        )
+    )
+
+
+async def count_keys(conn: AsyncConnection, partner_id: str) -> int:
+    count = await conn.scalar(
+        select(func.count())
+        .select_from(merchant_keys)
+        .where(merchant_keys.c.partner_id == partner_id)
+    )
+    return int(count or 0)
+
+
+async def remove_key(conn: AsyncConnection, partner_id: str, fingerprint: str) -> bool:
+    result = await conn.execute(
+        delete(merchant_keys).where(
+            merchant_keys.c.partner_id == partner_id, merchant_keys.c.fingerprint == fingerprint
+        )
+    )
+    return bool(result.rowcount)
+
+
+async def set_status(
+    conn: AsyncConnection, partner_id: str, status: MerchantStatus, now_ms: int
+) -> bool:
+    result = await conn.execute(
+        update(merchants)
+        .where(merchants.c.partner_id == partner_id)
+        .values(status=status.value, updated_at=now_ms)
+    )
+    return bool(result.rowcount)
+
+
+async def set_whitelist(
+    conn: AsyncConnection, partner_id: str, whitelist: tuple[str, ...], now_ms: int
+) -> bool:
+    result = await conn.execute(
+        update(merchants)
+        .where(merchants.c.partner_id == partner_id)
+        .values(ip_whitelist=jsonfield.dumps(list(whitelist)), updated_at=now_ms)
+    )
+    return bool(result.rowcount)

@@ -1,0 +1,151 @@
+"""Orders in the database: insert, look up, conditional update, expiry scan.
+
+Updates are conditional on the version read (optimistic locking) on top of
+row locks, so a lost update is impossible on either backend.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Row, and_, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from botimpay.domain.order import Order, OrderStatus
+from botimpay.domain.scenes import SceneParams
+from botimpay.protocol.money import Money
+from botimpay.store import jsonfield
+from botimpay.store.tables import orders
+
+
+def _scene(raw: str) -> SceneParams:
+    data = jsonfield.loads(raw)
+    return SceneParams(
+        one_time_payment=bool(data.get("one_time_payment", False)),
+        payer_mid=data.get("payer_mid"),
+        change_payer=data.get("change_payer"),
+        email=data.get("email"),
+        eid=data.get("eid"),
+    )
+
+
+def _scene_text(scene: SceneParams) -> str:
+    return jsonfield.dumps(
+        {
+            "one_time_payment": scene.one_time_payment,
+            "payer_mid": scene.payer_mid,
+            "change_payer": scene.change_payer,
+            "email": scene.email,
+            "eid": scene.eid,
+        }
+    )
+
+
+def to_order(row: Row[Any]) -> Order:
+    return Order(
+        order_no=row.order_no,
+        partner_id=row.partner_id,
+        merchant_order_no=row.merchant_order_no,
+        fingerprint=row.fingerprint,
+        status=OrderStatus(row.status),
+        total=Money(int(row.total_fils), row.currency),
+        subject=row.subject,
+        scene_code=row.pay_scene_code,
+        scene=_scene(row.pay_scene_params),
+        payee_mid=row.payee_mid,
+        request_time=int(row.request_time),
+        expired_time=int(row.expired_time),
+        created_at=int(row.created_at),
+        updated_at=int(row.updated_at),
+        token=row.token,
+        subject_ar=row.subject_ar,
+        notify_url=row.notify_url,
+        device_id=row.device_id,
+        secondary_merchant_id=row.secondary_merchant_id,
+        reserved=row.reserved,
+        risk_info=row.risk_info,
+        details=jsonfield.loads(row.details),
+        revoked=bool(row.revoked),
+        fail_code=row.fail_code,
+        fail_des=row.fail_des,
+        version=int(row.version),
+    )
+
+
+def _values(order: Order) -> dict[str, Any]:
+    return {
+        "order_no": order.order_no,
+        "partner_id": order.partner_id,
+        "merchant_order_no": order.merchant_order_no,
+        "fingerprint": order.fingerprint,
+        "status": order.status.value,
+        "revoked": order.revoked,
+        "total_fils": order.total.fils,
+        "currency": order.total.currency,
+        "subject": order.subject,
+        "subject_ar": order.subject_ar,
+        "pay_scene_code": order.scene_code,
+        "pay_scene_params": _scene_text(order.scene),
+        "payee_mid": order.payee_mid,
+        "notify_url": order.notify_url,
+        "device_id": order.device_id,
+        "secondary_merchant_id": order.secondary_merchant_id,
+        "reserved": order.reserved,
+        "risk_info": order.risk_info,
+        "details": jsonfield.dumps(order.details),
+        "request_time": order.request_time,
+        "expired_time": order.expired_time,
+        "token": order.token,
+        "fail_code": order.fail_code,
+        "fail_des": order.fail_des,
+        "created_at": order.created_at,
+        "updated_at": order.updated_at,
+        "version": order.version,
+    }
+
+
+async def insert_order(conn: AsyncConnection, order: Order) -> None:
+    await conn.execute(insert(orders).values(**_values(order)))
+
+
+async def find(
+    conn: AsyncConnection,
+    partner_id: str,
+    *,
+    merchant_order_no: str | None = None,
+    order_no: str | None = None,
+    for_update: bool = False,
+) -> Order | None:
+    """One of the merchant's orders by merchantOrderNo or orderNo."""
+    query = select(orders).where(orders.c.partner_id == partner_id)
+    if merchant_order_no is not None:
+        query = query.where(orders.c.merchant_order_no == merchant_order_no)
+    else:
+        query = query.where(orders.c.order_no == order_no)
+    if for_update:
+        query = query.with_for_update()
+    row = (await conn.execute(query)).first()
+    return to_order(row) if row is not None else None
+
+
+async def save_transition(conn: AsyncConnection, before: Order, after: Order) -> bool:
+    """Writes `after` only if the row still has `before`'s version; False if it moved."""
+    values = _values(after)
+    for key in ("order_no", "partner_id", "merchant_order_no", "created_at"):
+        values.pop(key)
+    result = await conn.execute(
+        update(orders)
+        .where(and_(orders.c.order_no == before.order_no, orders.c.version == before.version))
+        .values(**values)
+    )
+    return result.rowcount == 1
+
+
+async def due_for_expiry(conn: AsyncConnection, now_ms: int, limit: int) -> list[Order]:
+    rows = await conn.execute(
+        select(orders)
+        .where(orders.c.status == OrderStatus.CREATED.value, orders.c.expired_time <= now_ms)
+        .order_by(orders.c.expired_time)
+        .limit(limit)
+    )
+    return [to_order(row) for row in rows]

@@ -1,0 +1,71 @@
+"""The application factory: `create_app(settings)` wires state, routers and tasks.
+
+Background tasks (the expiry sweeper) start and stop with the lifespan.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+from botimpay import __version__
+from botimpay.clock import Clock
+from botimpay.settings import Settings
+from botimpay.web import health, merchant_api
+from botimpay.web.docs import install_docs
+from botimpay.web.state import AppState
+
+log = logging.getLogger("botimpay")
+
+
+async def _sweep_forever(state: AppState) -> None:
+    """Marks expired orders FAILURE in the background; errors are logged, never fatal."""
+    interval = state.settings.sweep_interval_ms / 1000
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            expired = await state.orders.expire_due()
+            if expired:
+                log.info("sweeper: %d orders expired", expired)
+        except Exception:
+            log.exception("sweeper run failed; retrying next interval")
+
+
+def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = AppState.build(settings, clock)
+        app.state.botimpay = state
+        tasks: list[asyncio.Task[None]] = []
+        if settings.run_sweeper:
+            tasks.append(asyncio.create_task(_sweep_forever(state), name="expiry-sweeper"))
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await state.db.dispose()
+
+    app = FastAPI(
+        title="botimpay",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.include_router(health.router)
+    app.include_router(merchant_api.build_router())
+    install_docs(app)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Entry point for uvicorn worker processes (settings come from BOTIMPAY_*)."""
+    return create_app(Settings.from_env())

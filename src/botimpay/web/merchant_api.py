@@ -1,0 +1,243 @@
+"""The signed merchant API under /sgs/api: one pipeline, one handler per endpoint.
+
+Pipeline: body limit → Partner-Id → whitelist, status, rate, signature over
+the raw bytes → JSON → requestTime window → bizContent model → use case.
+Every answer is HTTP 200 with the envelope, signed with the merchant's
+gateway key whenever the merchant is known.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ValidationError
+from starlette.requests import Request
+from starlette.responses import Response
+
+from botimpay.errors import ApiError, AuthenticationError, InvalidParameter
+from botimpay.protocol import codes
+from botimpay.protocol.envelope import (
+    ApplyStatus,
+    check_request_time,
+    describe_validation_error,
+    encode_response,
+    new_trace_code,
+)
+from botimpay.protocol.requests import (
+    CancelOrderBiz,
+    Envelope,
+    GetOrderBiz,
+    PlaceOrderBiz,
+    UpdateExpiredTimeBiz,
+)
+from botimpay.services.auth import MerchantAuth
+from botimpay.services.views import acquire_order
+from botimpay.web import schemas
+from botimpay.web.body import parse_json_object, read_body
+from botimpay.web.state import AppState
+
+log = logging.getLogger("botimpay.api")
+
+PREFIX = "/sgs/api/"
+JSON_UTF8 = "application/json; charset=UTF-8"
+
+Handler = Callable[[AppState, MerchantAuth, Any, int], Awaitable[dict[str, Any]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    path: str
+    summary: str
+    biz_model: type[BaseModel]
+    request_model: type[BaseModel]
+    response_model: type[BaseModel]
+    handler: Handler
+
+
+async def _place_order(
+    state: AppState, auth: MerchantAuth, biz: PlaceOrderBiz, request_time: int
+) -> dict[str, Any]:
+    placed = await state.orders.place(auth.merchant.partner_id, biz, request_time)
+    body: dict[str, Any] = {"acquireOrder": acquire_order(placed.order)}
+    if placed.token_url is not None:
+        body["interActionParams"] = {"tokenUrl": placed.token_url}
+    return body
+
+
+async def _get_order(
+    state: AppState, auth: MerchantAuth, biz: GetOrderBiz, request_time: int
+) -> dict[str, Any]:
+    order = await state.orders.get(auth.merchant.partner_id, biz)
+    return {"acquireOrder": acquire_order(order)}
+
+
+async def _cancel_order(
+    state: AppState, auth: MerchantAuth, biz: CancelOrderBiz, request_time: int
+) -> dict[str, Any]:
+    order = await state.orders.cancel(auth.merchant.partner_id, biz)
+    return {"acquireOrder": acquire_order(order)}
+
+
+async def _update_expired_time(
+    state: AppState, auth: MerchantAuth, biz: UpdateExpiredTimeBiz, request_time: int
+) -> dict[str, Any]:
+    order = await state.orders.update_expiry(
+        auth.merchant.partner_id, biz, biz.expiredTime, request_time
+    )
+    return {"acquireOrder": acquire_order(order)}
+
+
+OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        "acquire2/placeOrder",
+        "Create a JSAPI or DYNQR order",
+        PlaceOrderBiz,
+        schemas.PlaceOrderRequest,
+        schemas.PlaceOrderResponse,
+        _place_order,
+    ),
+    Operation(
+        "acquire2/getOrder",
+        "Retrieve an order",
+        GetOrderBiz,
+        schemas.GetOrderRequest,
+        schemas.OrderResponse,
+        _get_order,
+    ),
+    Operation(
+        "acquire2/cancelOrder",
+        "Cancel an unpaid order",
+        CancelOrderBiz,
+        schemas.CancelOrderRequest,
+        schemas.OrderResponse,
+        _cancel_order,
+    ),
+    Operation(
+        "acquire2/updateExpiredTime",
+        "Change an unpaid order's expiry",
+        UpdateExpiredTimeBiz,
+        schemas.UpdateExpiredTimeRequest,
+        schemas.OrderResponse,
+        _update_expired_time,
+    ),
+)
+
+
+def _client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _validate(model: type[BaseModel], data: object, prefix: str) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidParameter(describe_validation_error(exc, prefix)) from exc
+
+
+async def _authenticate(state: AppState, request: Request, body: bytes) -> MerchantAuth:
+    partner_id = (request.headers.get("partner-id") or "").strip()
+    if not partner_id:
+        raise InvalidParameter("the Partner-Id header is required")
+    auth = await state.authenticator.load(partner_id) if len(partner_id) <= 12 else None
+    if auth is None:
+        raise AuthenticationError(f"unknown Partner-Id {partner_id[:12]}")
+    return auth
+
+
+async def handle(request: Request, operation: Operation | None) -> Response:
+    """Runs the whole pipeline; never raises, always answers with an envelope."""
+    state: AppState = request.app.state.botimpay
+    trace = new_trace_code()
+    auth: MerchantAuth | None = None
+    try:
+        body = await read_body(request, state.settings.max_body_bytes)
+        auth = await _authenticate(state, request, body)
+        if operation is None:
+            raise ApiError(codes.SERVICE_NOT_AVAILABLE, f"no API at {request.url.path}")
+        state.authenticator.check(auth, _client_ip(request), body, request.headers.get("sign"))
+        envelope: Envelope = _validate(Envelope, parse_json_object(body), "")
+        window = check_request_time(envelope.requestTime, state.clock.real_ms())
+        if window is not None:
+            raise ApiError(window, "requestTime must be within 15 minutes of the current time")
+        biz = _validate(operation.biz_model, envelope.bizContent, "bizContent")
+        result = await operation.handler(state, auth, biz, envelope.requestTime)
+        payload = encode_response(codes.SUCCESS, trace_code=trace, body=result)
+    except AuthenticationError as exc:
+        status = ApplyStatus.ERROR if exc.signature_failed else ApplyStatus.FAIL
+        payload = encode_response(
+            exc.code, trace_code=trace, detail=exc.message, apply_status=status
+        )
+        log.info("trace=%s path=%s refused: %s", trace, request.url.path, exc.message)
+    except ApiError as exc:
+        payload = encode_response(exc.code, trace_code=trace, detail=exc.message)
+        log.info("trace=%s path=%s code=%s %s", trace, request.url.path, exc.code.code, exc.message)
+    except Exception:
+        log.exception("trace=%s path=%s unexpected error", trace, request.url.path)
+        payload = encode_response(codes.SYSTEM_ERROR, trace_code=trace)
+    headers = {"content-type": JSON_UTF8}
+    if auth is not None:
+        headers["sign"] = auth.sign(payload)
+    return Response(payload, status_code=200, headers=headers)
+
+
+def _endpoint(operation: Operation) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        return await handle(request, operation)
+
+    endpoint.__name__ = operation.path.replace("/", "_")
+    endpoint.__doc__ = operation.summary
+    return endpoint
+
+
+async def _unknown(request: Request) -> Response:
+    return await handle(request, None)
+
+
+def build_router() -> APIRouter:
+    router = APIRouter(tags=["Merchant API"])
+    for operation in OPERATIONS:
+        router.add_api_route(
+            PREFIX + operation.path,
+            _endpoint(operation),
+            methods=["POST"],
+            summary=operation.summary,
+            responses={200: {"model": operation.response_model, "description": "Signed envelope"}},
+            openapi_extra={
+                "parameters": [
+                    {
+                        "name": "Partner-Id",
+                        "in": "header",
+                        "required": True,
+                        "schema": {"type": "string", "maxLength": 12},
+                    },
+                    {
+                        "name": "sign",
+                        "in": "header",
+                        "required": True,
+                        "schema": {"type": "string"},
+                        "description": "base64 SHA256withRSA over the exact body bytes",
+                    },
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "$ref": f"#/components/schemas/{operation.request_model.__name__}"
+                            }
+                        }
+                    },
+                },
+            },
+        )
+    router.add_api_route(
+        PREFIX + "{rest:path}",
+        _unknown,
+        methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        include_in_schema=False,
+    )
+    return router

@@ -1,0 +1,38 @@
+"""What a running app holds: settings, database, clock and services.
+
+Built in the lifespan of create_app and kept on `app.state.botimpay`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from botimpay.clock import Clock
+from botimpay.services.auth import Authenticator, RateLimiter
+from botimpay.services.merchants import MerchantService
+from botimpay.services.orders import OrderService
+from botimpay.settings import Settings
+from botimpay.store.database import Database, open_database
+
+
+@dataclass(frozen=True, slots=True)
+class AppState:
+    settings: Settings
+    db: Database
+    clock: Clock
+    authenticator: Authenticator
+    merchants: MerchantService
+    orders: OrderService
+
+    @classmethod
+    def build(cls, settings: Settings, clock: Clock | None = None) -> AppState:
+        db = open_database(settings.db_url)
+        clock = clock or Clock()
+        return cls(
+            settings=settings,
+            db=db,
+            clock=clock,
+            authenticator=Authenticator(db, RateLimiter(settings.rate_limit)),
+            merchants=MerchantService(db, clock),
+            orders=OrderService(db, clock, settings.public_url),
+        )
