@@ -23,7 +23,7 @@ from botimpay.errors import BotimpayError
 from botimpay.services.merchants import MerchantService
 from botimpay.services.setup import initialise
 from botimpay.settings import DEFAULT_DB, Mode, Settings
-from botimpay.store.database import Database, open_database, redact
+from botimpay.store.database import Database, normalize_url, open_database, redact
 
 T = TypeVar("T")
 
@@ -93,7 +93,7 @@ def init(db_url: str, mode: str, key_dir: Path) -> None:
     """Create or upgrade the schema; in sandbox mode also the demo merchant."""
     sandbox = Mode(mode) is Mode.SANDBOX
     demo = _run(db_url, lambda db: initialise(db, Clock(), sandbox=sandbox, key_dir=key_dir))
-    click.echo(f"botimpay initialised ({mode}) at {redact(open_database(db_url).url)}")
+    click.echo(f"botimpay initialised ({mode}) at {redact(normalize_url(db_url))}")
     if demo is not None:
         click.echo(f"demo merchant partner id:  {demo.partner_id}")
         click.echo(f"demo merchant private key: {demo.private_key_path}")
@@ -121,6 +121,13 @@ def init(db_url: str, mode: str, key_dir: Path) -> None:
     help="requests per second per merchant and worker; 0 = unlimited",
 )
 @click.option(
+    "--sweep-interval-ms",
+    default=5000,
+    show_default=True,
+    type=click.IntRange(50),
+    help="how often expired orders are marked FAILURE in the background",
+)
+@click.option(
     "--log-level",
     default="info",
     show_default=True,
@@ -134,6 +141,7 @@ def serve(
     mode: str,
     public_url: str | None,
     rate_limit: int,
+    sweep_interval_ms: int,
     log_level: str,
 ) -> None:
     """Run the gateway (merchant API, docs, health) with uvicorn."""
@@ -146,6 +154,7 @@ def serve(
         mode=Mode(mode),
         public_url=(public_url or f"http://{host}:{port}").rstrip("/"),
         rate_limit=rate_limit,
+        sweep_interval_ms=sweep_interval_ms,
     )
     _run(db_url, migrate.upgrade)
     logging.basicConfig(
@@ -155,7 +164,7 @@ def serve(
     click.echo(f"  merchant API: {settings.public_url}/sgs/api/acquire2/placeOrder")
     click.echo(f"  API docs:     {settings.public_url}/docs")
     click.echo(f"  health:       {settings.public_url}/healthz")
-    click.echo(f"  database:     {redact(open_database(db_url).url)}")
+    click.echo(f"  database:     {redact(normalize_url(db_url))}")
     if workers == 1:
         from botimpay.web.app import create_app
 

@@ -10,7 +10,11 @@ from typing import Any
 from botimpay.domain.order import Order, OrderStatus
 from botimpay.domain.scenes import PRODUCT_NAME
 
-_EMPTY_ACCESSORY: dict[str, dict[str, Any]] = {"amountDetail": {}, "goodsDetail": {}, "terminalDetail": {}}
+_EMPTY_ACCESSORY: dict[str, dict[str, Any]] = {
+    "amountDetail": {},
+    "goodsDetail": {},
+    "terminalDetail": {},
+}
 
 
 def _sharing_info(params: list[dict[str, Any]]) -> list[dict[str, Any]]:
