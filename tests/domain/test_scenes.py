@@ -52,7 +52,7 @@ def test_dynqr_checks_email_and_eid() -> None:
     with pytest.raises(BusinessError) as info:
         parse_scene_params("DYNQR", {"email": "not-an-email"})
     assert info.value.code.code == "62059"
-    with pytest.raises(InvalidParameter, match="paySceneParams.eid"):
+    with pytest.raises(InvalidParameter, match=r"paySceneParams\.eid"):
         parse_scene_params("DYNQR", {"eid": "784-1990-1234567-1"})
 
 

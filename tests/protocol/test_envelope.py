@@ -32,9 +32,12 @@ def test_business_refusal_is_success_without_body() -> None:
 
 
 def test_global_codes_fail_and_signature_errors_are_error() -> None:
-    assert orjson.loads(encode_response(codes.INVALID_PARAMETER, trace_code="t"))["head"][
-        "applyStatus"
-    ] == "FAIL"
+    assert (
+        orjson.loads(encode_response(codes.INVALID_PARAMETER, trace_code="t"))["head"][
+            "applyStatus"
+        ]
+        == "FAIL"
+    )
     error = orjson.loads(
         encode_response(codes.UNAUTHORIZED, trace_code="t", apply_status=ApplyStatus.ERROR)
     )
@@ -53,4 +56,6 @@ def test_request_time_window_edges() -> None:
 def test_every_code_is_unique_per_message() -> None:
     pairs = [(c.code, c.msg) for c in codes.ALL_CODES]
     assert len(pairs) == len(set(pairs))
-    assert {"0", "400", "402", "403", "404", "500", "504", "601"} <= {c.code for c in codes.ALL_CODES}
+    assert {"0", "400", "402", "403", "404", "500", "504", "601"} <= {
+        c.code for c in codes.ALL_CODES
+    }

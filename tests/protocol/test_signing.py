@@ -64,7 +64,9 @@ def test_private_key_round_trips_through_pem(key: rsa.RSAPrivateKey) -> None:
     assert signing.verify(key.public_key(), BODY, signing.sign(loaded, BODY))
 
 
-@pytest.mark.parametrize("bad", ["", "hello", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----"])
+@pytest.mark.parametrize(
+    "bad", ["", "hello", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----"]
+)
 def test_bad_keys_raise_config_error(bad: str) -> None:
     with pytest.raises(ConfigError):
         signing.load_public_key(bad)
