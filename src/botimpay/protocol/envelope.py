@@ -82,5 +82,9 @@ def describe_validation_error(error: ValidationError, prefix: str) -> str:
         message = str(item["msg"]).removeprefix("Value error, ")
         if item["type"] == "missing":
             message = "is required"
+        if message.startswith("."):
+            # A nested value's own field, e.g. Money's ".amount must be greater than 0".
+            sub_field, _, message = message.partition(" ")
+            path = f"{path}{sub_field}"
         parts.append(f"{path or 'body'}: {message}")
     return "; ".join(parts)

@@ -24,20 +24,21 @@ Required32 = Annotated[str, StringConstraints(strict=True, min_length=1, max_len
 Required64 = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=64)]
 Required128 = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=128)]
 Required200 = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=200)]
+Required512 = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=512)]
 
 
 def _money(value: object) -> Money:
     try:
         return parse_money(value, "", positive=True)
     except MoneyError as exc:
-        raise ValueError(str(exc).lstrip(".")) from exc
+        raise ValueError(str(exc)) from exc
 
 
 def _money_non_negative(value: object) -> Money:
     try:
         return parse_money(value, "", positive=False)
     except MoneyError as exc:
-        raise ValueError(str(exc).lstrip(".")) from exc
+        raise ValueError(str(exc)) from exc
 
 
 _MONEY_SCHEMA: dict[str, Any] = {

@@ -1,6 +1,6 @@
 """The signed merchant API under /sgs/api: one pipeline, one handler per endpoint.
 
-Pipeline: body limit → Partner-Id → whitelist, status, rate, signature over
+Pipeline: Partner-Id → body limit → whitelist, status, rate, signature over
 the raw bytes → JSON → requestTime window → bizContent model → use case.
 Every answer is HTTP 200 with the envelope, signed with the merchant's
 gateway key whenever the merchant is known.
@@ -138,7 +138,7 @@ def _validate(model: type[BaseModel], data: object, prefix: str) -> Any:
         raise InvalidParameter(describe_validation_error(exc, prefix)) from exc
 
 
-async def _authenticate(state: AppState, request: Request, body: bytes) -> MerchantAuth:
+async def _authenticate(state: AppState, request: Request) -> MerchantAuth:
     partner_id = (request.headers.get("partner-id") or "").strip()
     if not partner_id:
         raise InvalidParameter("the Partner-Id header is required")
@@ -154,8 +154,8 @@ async def handle(request: Request, operation: Operation | None) -> Response:
     trace = new_trace_code()
     auth: MerchantAuth | None = None
     try:
+        auth = await _authenticate(state, request)
         body = await read_body(request, state.settings.max_body_bytes)
-        auth = await _authenticate(state, request, body)
         if operation is None:
             raise ApiError(codes.SERVICE_NOT_AVAILABLE, f"no API at {request.url.path}")
         state.authenticator.check(auth, _client_ip(request), body, request.headers.get("sign"))
