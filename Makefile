@@ -11,10 +11,10 @@ PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
 .PHONY: run test test-pg lint install clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml sdk/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev]' -e ./sdk
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -23,15 +23,17 @@ run: $(STAMP)  ## init + serve on an embedded SQLite file, prints the URLs
 	$(BIN)/botimpay init --db $(DB)
 	$(BIN)/botimpay serve --db $(DB) --host $(HOST) --port $(PORT)
 
-test: $(STAMP)  ## the whole suite on SQLite
+test: $(STAMP)  ## the whole suite on SQLite, then the SDK's own tests
 	$(BIN)/pytest -q
+	$(BIN)/pytest -q sdk/tests
 
 test-pg: $(STAMP)  ## the same suite on the local PostgreSQL server
 	BOTIMPAY_TEST_DB=$(PG_URL) $(BIN)/pytest -q
 
-lint: $(STAMP)  ## ruff and mypy --strict on src/
-	$(BIN)/ruff check src tests
+lint: $(STAMP)  ## ruff on everything, mypy --strict on src/ and sdk/src
+	$(BIN)/ruff check src tests sdk
 	$(BIN)/mypy --strict src
+	cd sdk && ../$(BIN)/mypy --strict src
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
