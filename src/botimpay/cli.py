@@ -128,6 +128,20 @@ def init(db_url: str, mode: str, key_dir: Path) -> None:
     help="how often expired orders are marked FAILURE in the background",
 )
 @click.option(
+    "--settle-delay-ms",
+    default=24 * 3600 * 1000,
+    show_default=True,
+    type=click.IntRange(0),
+    help="business time between payment and settlement",
+)
+@click.option(
+    "--card-pending-ms",
+    default=5000,
+    show_default=True,
+    type=click.IntRange(0),
+    help="business time until a PENDING test-card payment is confirmed",
+)
+@click.option(
     "--log-level",
     default="info",
     show_default=True,
@@ -142,6 +156,8 @@ def serve(
     public_url: str | None,
     rate_limit: int,
     sweep_interval_ms: int,
+    settle_delay_ms: int,
+    card_pending_ms: int,
     log_level: str,
 ) -> None:
     """Run the gateway (merchant API, docs, health) with uvicorn."""
@@ -155,6 +171,8 @@ def serve(
         public_url=(public_url or f"http://{host}:{port}").rstrip("/"),
         rate_limit=rate_limit,
         sweep_interval_ms=sweep_interval_ms,
+        settle_delay_ms=settle_delay_ms,
+        card_pending_ms=card_pending_ms,
     )
     _run(db_url, migrate.upgrade)
     logging.basicConfig(
@@ -182,6 +200,57 @@ def serve(
         log_level=log_level,
         access_log=False,
     )
+
+
+@main.group()
+def ledger() -> None:
+    """Inspect the double-entry ledger."""
+
+
+@ledger.command("check")
+@db_option
+def ledger_check(db_url: str) -> None:
+    """Prove the ledger balances and matches every order; exit 1 if it does not."""
+    from botimpay.services.reconcile import check_ledger
+
+    report = _run(db_url, check_ledger)
+    click.echo(
+        f"{report.transactions} ledger transactions, {report.accounts} accounts,"
+        f" {report.orders} orders checked"
+    )
+    if report.ok:
+        click.echo("ledger OK: every transaction balances and matches its order")
+        return
+    for problem in report.problems:
+        click.echo(f"PROBLEM: {problem}", err=True)
+    sys.exit(1)
+
+
+@ledger.command("balances")
+@db_option
+def ledger_balances(db_url: str) -> None:
+    """Every account's balance, as a table with bars."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from botimpay.store import ledger_repo
+
+    async def load(db: Database) -> list[ledger_repo.AccountBalance]:
+        async with db.read() as conn:
+            return await ledger_repo.all_balances(conn)
+
+    balances = _run(db_url, load)
+    largest = max((abs(b.balance.fils) for b in balances), default=0) or 1
+    table = Table("account", "owner", "balance (AED)", "")
+    for item in balances:
+        bar = "█" * max(0, round(abs(item.balance.fils) * 30 / largest))
+        table.add_row(
+            item.account.kind.value,
+            item.account.owner_id,
+            str(item.balance.amount),
+            ("-" if item.balance.fils < 0 else "") + bar,
+        )
+    Console().print(table)
 
 
 @main.group()

@@ -51,3 +51,13 @@ class AuthenticationError(ApiError):
 
 class BusinessError(ApiError):
     """Raised when the business rules refuse a valid request (a 62xxx code)."""
+
+
+class CheckoutRefused(BotimpayError):
+    """Raised when a customer's payment or sign-in is refused; `reason` is a stable code
+    the checkout and the sandbox API show, `message` is for the customer."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        self.reason = reason
+        self.message = message
+        super().__init__(f"{reason}: {message}")

@@ -29,6 +29,8 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     sweep_interval_ms: int = 5_000
     run_sweeper: bool = True
+    settle_delay_ms: int = 24 * 3600 * 1000
+    card_pending_ms: int = 5_000
 
     @property
     def is_sandbox(self) -> bool:

@@ -2,7 +2,7 @@
 
     CREATED ──pay──▶ PAID_SUCCESS ──settle──▶ SETTLED
        │
-       └──cancel / expire──▶ FAILURE
+       └──cancel / expire / failed one-time payment──▶ FAILURE
 
 `transition(order, event, now_ms)` returns the new order and the effects the
 services must perform; it raises BusinessError with the reference's code
@@ -28,6 +28,7 @@ MAX_EXPIRY_UPDATE_MS = 15 * 24 * HOUR_MS
 
 FAIL_CANCELLED = ("ORDER_CANCELLED", "The order was cancelled by the merchant")
 FAIL_EXPIRED = ("ORDER_EXPIRED", "The order expired before it was paid")
+FAIL_PAYMENT = ("PAYMENT_FAILED", "A one-time payment attempt failed")
 
 
 class OrderStatus(StrEnum):
@@ -67,10 +68,27 @@ class Order:
     fail_code: str | None = None
     fail_des: str | None = None
     version: int = 1
+    payer_mid: str | None = None
+    bound_payer_mid: str | None = None
+    paid_time: int | None = None
+    pay_channel: str | None = None
+    payee_fee: Money | None = None
+    settled_time: int | None = None
 
     @property
     def is_final(self) -> bool:
         return self.status in (OrderStatus.FAILURE, OrderStatus.SETTLED)
+
+    @property
+    def is_paid(self) -> bool:
+        return self.status in (OrderStatus.PAID_SUCCESS, OrderStatus.SETTLED)
+
+    @property
+    def settlement_amount(self) -> Money | None:
+        """What the merchant receives: the paid amount less the payee fee."""
+        if self.payee_fee is None:
+            return None
+        return self.total - self.payee_fee
 
     def is_expired_at(self, now_ms: int) -> bool:
         return self.status is OrderStatus.CREATED and now_ms >= self.expired_time
@@ -79,10 +97,15 @@ class Order:
 # --- placement -------------------------------------------------------------
 
 
-def resolve_expiry(request_time: int, expired_time: int | None) -> int:
-    """Default 2 h after requestTime; at most 48 h after it (62008 / 62009)."""
+def resolve_expiry(request_time: int, expired_time: int | None, time_offset_ms: int = 0) -> int:
+    """Default 2 h after requestTime; at most 48 h after it (62008 / 62009).
+
+    In a sandbox whose business time was moved forward by `time_offset_ms`, the
+    default counts from the request's business time, so new orders do not
+    arrive already expired.
+    """
     if expired_time is None:
-        return request_time + DEFAULT_EXPIRY_MS
+        return request_time + time_offset_ms + DEFAULT_EXPIRY_MS
     if expired_time <= request_time:
         raise BusinessError(
             codes.EXPIREDTIME_LESS_THAN_REQUESTTIME,
@@ -126,7 +149,35 @@ class ChangeExpiry:
     request_time: int
 
 
-Event = Cancel | Expire | ChangeExpiry
+@dataclass(frozen=True, slots=True)
+class Pay:
+    """A successful payment by `payer_mid` (None for a card without a wallet)."""
+
+    payer_mid: str | None
+    channel: str
+    fee: Money
+
+
+@dataclass(frozen=True, slots=True)
+class FailPayment:
+    """A failed attempt on a oneTimePayment order makes the order final."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class BindPayer:
+    """DYNQR with changePayer: the first payer to scan owns the order."""
+
+    member_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Settle:
+    """Funds of a paid order become available to the merchant."""
+
+
+Event = Cancel | Expire | ChangeExpiry | Pay | FailPayment | BindPayer | Settle
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +187,14 @@ class OrderFailed:
     order_no: str
 
 
-Effect = OrderFailed
+@dataclass(frozen=True, slots=True)
+class OrderPaid:
+    """Effect: the order became PAID_SUCCESS; the merchant is to be notified."""
+
+    order_no: str
+
+
+Effect = OrderFailed | OrderPaid
 
 
 def _refuse_unless_created(order: Order) -> None:
@@ -150,13 +208,8 @@ def _refuse_unless_created(order: Order) -> None:
 
 
 def _fail(order: Order, reason: tuple[str, str], now_ms: int) -> tuple[Order, list[Effect]]:
-    failed = dataclasses.replace(
-        order,
-        status=OrderStatus.FAILURE,
-        fail_code=reason[0],
-        fail_des=reason[1],
-        updated_at=now_ms,
-        version=order.version + 1,
+    failed = _changed(
+        order, now_ms, status=OrderStatus.FAILURE, fail_code=reason[0], fail_des=reason[1]
     )
     return failed, [OrderFailed(order.order_no)]
 
@@ -167,11 +220,32 @@ def transition(order: Order, event: Event, now_ms: int) -> tuple[Order, list[Eff
         if not order.is_expired_at(now_ms):
             return order, []
         return _fail(order, FAIL_EXPIRED, now_ms)
+    if isinstance(event, Settle):
+        if order.status is not OrderStatus.PAID_SUCCESS:
+            raise BusinessError(codes.ORDER_NOT_PAID, f"order {order.order_no} is not paid")
+        return _changed(order, now_ms, status=OrderStatus.SETTLED, settled_time=now_ms), []
     _refuse_unless_created(order)
     if order.is_expired_at(now_ms):
         raise BusinessError(codes.ORDER_FAILURE, f"order {order.order_no} has expired")
     if isinstance(event, Cancel):
         return _fail(order, FAIL_CANCELLED, now_ms)
+    if isinstance(event, Pay):
+        paid = _changed(
+            order,
+            now_ms,
+            status=OrderStatus.PAID_SUCCESS,
+            payer_mid=event.payer_mid,
+            paid_time=now_ms,
+            pay_channel=event.channel,
+            payee_fee=event.fee,
+        )
+        return paid, [OrderPaid(order.order_no)]
+    if isinstance(event, FailPayment):
+        return _fail(order, (FAIL_PAYMENT[0], event.reason), now_ms)
+    if isinstance(event, BindPayer):
+        if order.bound_payer_mid is not None:
+            return order, []
+        return _changed(order, now_ms, bound_payer_mid=event.member_id), []
     if event.expired_time <= max(event.request_time, now_ms):
         raise BusinessError(
             codes.EXPIREDTIME_LESS_THAN_REQUESTTIME,
@@ -181,7 +255,8 @@ def transition(order: Order, event: Event, now_ms: int) -> tuple[Order, list[Eff
         raise BusinessError(
             codes.EXPIREDTIME_TOO_LATER, "bizContent.expiredTime must be within 15 days from now"
         )
-    changed = dataclasses.replace(
-        order, expired_time=event.expired_time, updated_at=now_ms, version=order.version + 1
-    )
-    return changed, []
+    return _changed(order, now_ms, expired_time=event.expired_time), []
+
+
+def _changed(order: Order, now_ms: int, **changes: Any) -> Order:
+    return dataclasses.replace(order, updated_at=now_ms, version=order.version + 1, **changes)

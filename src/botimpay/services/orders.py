@@ -133,7 +133,7 @@ class OrderService:
             scene=scene,
             payee_mid=biz.payeeMid or partner_id,
             request_time=request_time,
-            expired_time=resolve_expiry(request_time, biz.expiredTime),
+            expired_time=resolve_expiry(request_time, biz.expiredTime, self.clock.offset_ms),
             created_at=now,
             updated_at=now,
             token=new_token(),

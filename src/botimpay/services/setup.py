@@ -6,6 +6,7 @@ The demo merchant's private key is kept in the database (sandbox only) so that
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,14 +16,45 @@ from sqlalchemy import insert, select
 from botimpay.clock import Clock
 from botimpay.errors import ConfigError
 from botimpay.protocol import signing
+from botimpay.protocol.money import Money
 from botimpay.services.merchants import MerchantService
+from botimpay.services.wallets import WalletService
 from botimpay.store import migrate
 from botimpay.store.database import Database
 from botimpay.store.tables import gateway_settings
 
 DEMO_PARTNER_ID = "200000000888"
+TEST_WALLETS = 10
+TEST_PASSWORD = "132580"  # noqa: S105 - the reference's published sandbox password
+TEST_OPENING_BALANCE = Money(1_000_000)  # AED 10,000.00
 DEMO_NAME = "Demo Shop"
 _DEMO_KEY_SETTING = "demo_merchant_private_key"
+
+
+def test_wallet(index: int) -> tuple[str, str, str]:
+    """(member id, phone, Emirates ID) of sandbox test wallet `index` (0..9)."""
+    return f"10000000000{index}", f"+97156000000{index}", f"78419900000000{index}"
+
+
+def eid_hash(emirates_id: str) -> str:
+    """SHA-256 hex of the 15 Emirates ID digits (dashes removed): the DYNQR `eid`."""
+    digits = "".join(ch for ch in emirates_id if ch.isdigit())
+    return hashlib.sha256(digits.encode()).hexdigest()
+
+
+async def create_test_wallets(db: Database, clock: Clock) -> None:
+    """The reference's ten test wallets (+971 56 000 0000 ... 0009), AED 10,000 each."""
+    wallets = WalletService(db, clock, sandbox=True)
+    for index in range(TEST_WALLETS):
+        member_id, phone, emirates_id = test_wallet(index)
+        await wallets.register(
+            member_id=member_id,
+            phone=phone,
+            name=f"Test Wallet {index}",
+            password=TEST_PASSWORD,
+            eid_hash=eid_hash(emirates_id),
+            opening_balance=TEST_OPENING_BALANCE,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +104,7 @@ async def initialise(
     await migrate.upgrade(db)
     if not sandbox:
         return None
+    await create_test_wallets(db, clock)
     merchants = MerchantService(db, clock)
     private_pem = await _demo_private_key(db)
     public_pem = signing.public_key_pem(signing.load_private_key(private_pem).public_key())

@@ -9,6 +9,7 @@ from typing import Any
 
 from botimpay.domain.order import Order, OrderStatus
 from botimpay.domain.scenes import PRODUCT_NAME
+from botimpay.protocol.money import Money
 
 _EMPTY_ACCESSORY: dict[str, dict[str, Any]] = {
     "amountDetail": {},
@@ -63,6 +64,19 @@ def acquire_order(order: Order) -> dict[str, Any]:
         wire["sharingInfoList"] = _sharing_info(details["sharingParamList"])
     if details.get("promotionInfoList"):
         wire["promotionInfoList"] = details["promotionInfoList"]
+    if order.is_paid and order.payee_fee is not None and order.paid_time is not None:
+        settlement = order.settlement_amount or order.total
+        wire["paymentInfo"] = {
+            "paidAmount": order.total.to_wire(),
+            "paidTime": order.paid_time,
+            "payerMid": order.payer_mid,
+            "payChannel": order.pay_channel,
+            "payerFeeAmount": Money.zero().to_wire(),
+            "payeeFeeAmount": order.payee_fee.to_wire(),
+            "settlementAmount": settlement.to_wire(),
+        }
+        if order.payer_mid is None:
+            del wire["paymentInfo"]["payerMid"]
     if order.status is OrderStatus.FAILURE:
         wire["failCode"] = order.fail_code
         wire["failDes"] = order.fail_des

@@ -69,6 +69,12 @@ def to_order(row: Row[Any]) -> Order:
         fail_code=row.fail_code,
         fail_des=row.fail_des,
         version=int(row.version),
+        payer_mid=row.payer_mid,
+        bound_payer_mid=row.bound_payer_mid,
+        paid_time=row.paid_time,
+        pay_channel=row.pay_channel,
+        payee_fee=Money(int(row.payee_fee_fils)) if row.payee_fee_fils is not None else None,
+        settled_time=row.settled_time,
     )
 
 
@@ -101,6 +107,12 @@ def _values(order: Order) -> dict[str, Any]:
         "created_at": order.created_at,
         "updated_at": order.updated_at,
         "version": order.version,
+        "payer_mid": order.payer_mid,
+        "bound_payer_mid": order.bound_payer_mid,
+        "paid_time": order.paid_time,
+        "pay_channel": order.pay_channel,
+        "payee_fee_fils": order.payee_fee.fils if order.payee_fee is not None else None,
+        "settled_time": order.settled_time,
     }
 
 
@@ -128,6 +140,26 @@ async def find(
     return to_order(row) if row is not None else None
 
 
+async def find_by_token(
+    conn: AsyncConnection, token: str, *, for_update: bool = False
+) -> Order | None:
+    query = select(orders).where(orders.c.token == token)
+    if for_update:
+        query = query.with_for_update()
+    row = (await conn.execute(query)).first()
+    return to_order(row) if row is not None else None
+
+
+async def find_by_order_no(
+    conn: AsyncConnection, order_no: str, *, for_update: bool = False
+) -> Order | None:
+    query = select(orders).where(orders.c.order_no == order_no)
+    if for_update:
+        query = query.with_for_update()
+    row = (await conn.execute(query)).first()
+    return to_order(row) if row is not None else None
+
+
 async def save_transition(conn: AsyncConnection, before: Order, after: Order) -> bool:
     """Writes `after` only if the row still has `before`'s version; False if it moved."""
     values = _values(after)
@@ -146,6 +178,29 @@ async def due_for_expiry(conn: AsyncConnection, now_ms: int, limit: int) -> list
         select(orders)
         .where(orders.c.status == OrderStatus.CREATED.value, orders.c.expired_time <= now_ms)
         .order_by(orders.c.expired_time)
+        .limit(limit)
+    )
+    return [to_order(row) for row in rows]
+
+
+async def due_for_settlement(conn: AsyncConnection, paid_before_ms: int, limit: int) -> list[str]:
+    rows = await conn.execute(
+        select(orders.c.order_no)
+        .where(
+            orders.c.status == OrderStatus.PAID_SUCCESS.value,
+            orders.c.paid_time <= paid_before_ms,
+        )
+        .order_by(orders.c.paid_time)
+        .limit(limit)
+    )
+    return [row.order_no for row in rows]
+
+
+async def payments_of_member(conn: AsyncConnection, member_id: str, limit: int) -> list[Order]:
+    rows = await conn.execute(
+        select(orders)
+        .where(orders.c.payer_mid == member_id)
+        .order_by(orders.c.paid_time.desc())
         .limit(limit)
     )
     return [to_order(row) for row in rows]

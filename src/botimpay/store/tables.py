@@ -100,6 +100,12 @@ orders = Table(
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
     Column("version", Integer, nullable=False),
+    Column("payer_mid", String(12)),
+    Column("bound_payer_mid", String(12)),
+    Column("paid_time", BigInteger),
+    Column("pay_channel", String(16)),
+    Column("payee_fee_fils", BigInteger),
+    Column("settled_time", BigInteger),
     UniqueConstraint("partner_id", "merchant_order_no", name="uq_orders_partner_merchant_order_no"),
     CheckConstraint("status IN ('CREATED', 'PAID_SUCCESS', 'SETTLED', 'FAILURE')", name="status"),
     CheckConstraint("total_fils > 0", name="total_positive"),
@@ -109,3 +115,80 @@ orders = Table(
 )
 
 Index("ix_orders_status_expired_time", orders.c.status, orders.c.expired_time)
+Index("ix_orders_status_paid_time", orders.c.status, orders.c.paid_time)
+
+members = Table(
+    "members",
+    metadata,
+    Column("member_id", String(12), primary_key=True),
+    Column("phone", String(20), nullable=False, unique=True),
+    Column("name", String(100), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("eid_hash", String(64)),
+    Column("failed_password_attempts", Integer, nullable=False),
+    Column("locked_until", BigInteger),
+    Column("created_at", BigInteger, nullable=False),
+    CheckConstraint("failed_password_attempts >= 0", name="attempts_non_negative"),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    Column("owner_id", String(20), nullable=False),
+    Column("balance_fils", BigInteger, nullable=False),
+    Column("may_go_negative", Boolean, nullable=False),
+    UniqueConstraint("kind", "owner_id", name="uq_accounts_kind_owner"),
+    CheckConstraint("may_go_negative OR balance_fils >= 0", name="balance_non_negative"),
+)
+
+ledger_transactions = Table(
+    "ledger_transactions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    Column("order_no", String(32)),
+    Column("memo", String(200), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+Index("ix_ledger_transactions_order_no", ledger_transactions.c.order_no)
+
+postings = Table(
+    "postings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("transaction_id", Integer, ForeignKey("ledger_transactions.id"), nullable=False),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("amount_fils", BigInteger, nullable=False),
+    CheckConstraint("amount_fils <> 0", name="amount_non_zero"),
+)
+Index("ix_postings_account_id", postings.c.account_id)
+Index("ix_postings_transaction_id", postings.c.transaction_id)
+
+payment_attempts = Table(
+    "payment_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("order_no", String(32), ForeignKey("orders.order_no"), nullable=False),
+    Column("member_id", String(12)),
+    Column("method", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reason", String(64)),
+    Column("amount_fils", BigInteger, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("resolved_at", BigInteger),
+    CheckConstraint("status IN ('SUCCESS', 'FAILED', 'PENDING')", name="status"),
+)
+Index("ix_payment_attempts_order_no", payment_attempts.c.order_no)
+Index("ix_payment_attempts_status", payment_attempts.c.status)
+
+customer_sessions = Table(
+    "customer_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("member_id", String(12), ForeignKey("members.member_id"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+)

@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from botimpay import __version__
 from botimpay.clock import Clock
 from botimpay.settings import Settings
-from botimpay.web import health, merchant_api
+from botimpay.web import health, merchant_api, sandbox_api
 from botimpay.web.docs import install_docs
 from botimpay.web.state import AppState
 
@@ -23,16 +23,34 @@ log = logging.getLogger("botimpay")
 
 
 async def _sweep_forever(state: AppState) -> None:
-    """Marks expired orders FAILURE in the background; errors are logged, never fatal."""
+    """Expires orders, confirms pending card payments and settles due orders in the
+    background; errors are logged, never fatal."""
     interval = state.settings.sweep_interval_ms / 1000
     while True:
         await asyncio.sleep(interval)
         try:
             expired = await state.orders.expire_due()
-            if expired:
-                log.info("sweeper: %d orders expired", expired)
+            confirmed = await state.payments.resolve_pending_cards()
+            settled = await state.settlement.settle_due()
+            if expired or confirmed or settled:
+                log.info(
+                    "sweeper: %d expired, %d card payments confirmed, %d settled",
+                    expired,
+                    confirmed,
+                    settled,
+                )
         except Exception:
             log.exception("sweeper run failed; retrying next interval")
+
+
+async def _follow_sandbox_clock(state: AppState) -> None:
+    """Other worker processes may move business time; pick it up every second."""
+    while True:
+        try:
+            await state.sandbox_clock.refresh()
+        except Exception:
+            log.exception("could not read the sandbox clock")
+        await asyncio.sleep(1)
 
 
 def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
@@ -41,6 +59,9 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         state = AppState.build(settings, clock)
         app.state.botimpay = state
         tasks: list[asyncio.Task[None]] = []
+        if settings.is_sandbox:
+            await state.sandbox_clock.refresh()
+            tasks.append(asyncio.create_task(_follow_sandbox_clock(state), name="sandbox-clock"))
         if settings.run_sweeper:
             tasks.append(asyncio.create_task(_sweep_forever(state), name="expiry-sweeper"))
         try:
@@ -62,6 +83,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     )
     app.include_router(health.router)
     app.include_router(merchant_api.build_router())
+    if settings.is_sandbox:
+        app.include_router(sandbox_api.router)
     install_docs(app)
     return app
 

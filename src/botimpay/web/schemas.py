@@ -79,6 +79,16 @@ class PromotionInfoOut(Strict):
     settleFlag: str
 
 
+class PaymentInfoOut(Strict):
+    paidAmount: MoneyOut
+    paidTime: int
+    payerMid: str | None = None
+    payChannel: Literal["BALANCE", "CARD"]
+    payerFeeAmount: MoneyOut
+    payeeFeeAmount: MoneyOut
+    settlementAmount: MoneyOut
+
+
 class AcquireOrderOut(Strict):
     """The reference's AcquireOrder (retrieve-order-detail.mdx)."""
 

@@ -11,6 +11,10 @@ from botimpay.clock import Clock
 from botimpay.services.auth import Authenticator, RateLimiter
 from botimpay.services.merchants import MerchantService
 from botimpay.services.orders import OrderService
+from botimpay.services.payments import PaymentService
+from botimpay.services.sandbox import SandboxClock
+from botimpay.services.settlement import SettlementService
+from botimpay.services.wallets import WalletService
 from botimpay.settings import Settings
 from botimpay.store.database import Database, open_database
 
@@ -23,6 +27,10 @@ class AppState:
     authenticator: Authenticator
     merchants: MerchantService
     orders: OrderService
+    wallets: WalletService
+    payments: PaymentService
+    settlement: SettlementService
+    sandbox_clock: SandboxClock
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None) -> AppState:
@@ -35,4 +43,8 @@ class AppState:
             authenticator=Authenticator(db, RateLimiter(settings.rate_limit)),
             merchants=MerchantService(db, clock),
             orders=OrderService(db, clock, settings.public_url),
+            wallets=WalletService(db, clock, sandbox=settings.is_sandbox),
+            payments=PaymentService(db, clock, card_pending_ms=settings.card_pending_ms),
+            settlement=SettlementService(db, clock, delay_ms=settings.settle_delay_ms),
+            sandbox_clock=SandboxClock(db, clock),
         )

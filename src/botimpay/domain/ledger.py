@@ -1,0 +1,139 @@
+"""Double-entry ledger: accounts, postings and the entries every money move makes.
+
+A posting's amount is signed: positive raises the account's balance, negative
+lowers it. Every entry's postings sum to zero (checked here, in the database
+at commit on PostgreSQL, and by `botimpay ledger check`). Only external
+accounts (card clearing, sandbox funding) may go below zero.
+
+Worked example, a AED 100.00 wallet payment to a merchant with a 0.3 % fee:
+
+    member wallet            -100.00
+    merchant pending          +99.70
+    gateway fee income         +0.30
+                             -------
+                               0.00
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from botimpay.protocol.money import Money
+
+GATEWAY = "GATEWAY"
+
+
+class LedgerError(ValueError):
+    """Raised when an entry would not balance or is malformed."""
+
+
+class AccountKind(StrEnum):
+    MEMBER_WALLET = "MEMBER_WALLET"
+    MERCHANT_PENDING = "MERCHANT_PENDING"
+    MERCHANT_AVAILABLE = "MERCHANT_AVAILABLE"
+    FEE_INCOME = "FEE_INCOME"
+    CARD_CLEARING = "CARD_CLEARING"
+    SANDBOX_FUNDING = "SANDBOX_FUNDING"
+
+    @property
+    def may_go_negative(self) -> bool:
+        """External counterparties: money enters the system through them."""
+        return self in (AccountKind.CARD_CLEARING, AccountKind.SANDBOX_FUNDING)
+
+
+class EntryKind(StrEnum):
+    FUNDING = "FUNDING"
+    PAYMENT = "PAYMENT"
+    SETTLEMENT = "SETTLEMENT"
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRef:
+    kind: AccountKind
+    owner_id: str
+
+
+def wallet(member_id: str) -> AccountRef:
+    return AccountRef(AccountKind.MEMBER_WALLET, member_id)
+
+
+def merchant_pending(partner_id: str) -> AccountRef:
+    return AccountRef(AccountKind.MERCHANT_PENDING, partner_id)
+
+
+def merchant_available(partner_id: str) -> AccountRef:
+    return AccountRef(AccountKind.MERCHANT_AVAILABLE, partner_id)
+
+
+FEE_INCOME = AccountRef(AccountKind.FEE_INCOME, GATEWAY)
+CARD_CLEARING = AccountRef(AccountKind.CARD_CLEARING, GATEWAY)
+SANDBOX_FUNDING = AccountRef(AccountKind.SANDBOX_FUNDING, GATEWAY)
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    account: AccountRef
+    amount: Money
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One balanced ledger transaction."""
+
+    kind: EntryKind
+    memo: str
+    postings: tuple[Posting, ...]
+    order_no: str | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.postings) < 2:
+            raise LedgerError("an entry needs at least two postings")
+        if any(p.amount.fils == 0 for p in self.postings):
+            raise LedgerError("a posting cannot be zero")
+        total = sum(p.amount.fils for p in self.postings)
+        if total != 0:
+            raise LedgerError(f"entry {self.memo!r} does not balance: {total} fils")
+
+
+def _postings(*pairs: tuple[AccountRef, int]) -> tuple[Posting, ...]:
+    return tuple(Posting(account, Money(fils)) for account, fils in pairs if fils != 0)
+
+
+def payment_entry(
+    order_no: str, payer: AccountRef, partner_id: str, gross: Money, fee: Money
+) -> Entry:
+    """The payer pays `gross`; the merchant's pending balance gets it less the payee fee."""
+    if not 0 <= fee.fils <= gross.fils:
+        raise LedgerError("the fee must be between zero and the paid amount")
+    return Entry(
+        EntryKind.PAYMENT,
+        f"payment of order {order_no}",
+        _postings(
+            (payer, -gross.fils),
+            (merchant_pending(partner_id), gross.fils - fee.fils),
+            (FEE_INCOME, fee.fils),
+        ),
+        order_no,
+    )
+
+
+def settlement_entry(order_no: str, partner_id: str, net: Money) -> Entry:
+    """Settlement moves the order's net amount from pending to available."""
+    return Entry(
+        EntryKind.SETTLEMENT,
+        f"settlement of order {order_no}",
+        _postings(
+            (merchant_pending(partner_id), -net.fils), (merchant_available(partner_id), net.fils)
+        ),
+        order_no,
+    )
+
+
+def funding_entry(member_id: str, amount: Money) -> Entry:
+    """Sandbox money for a test wallet."""
+    return Entry(
+        EntryKind.FUNDING,
+        f"sandbox funding of wallet {member_id}",
+        _postings((SANDBOX_FUNDING, -amount.fils), (wallet(member_id), amount.fils)),
+    )

@@ -1,0 +1,92 @@
+"""Who may pay an order, and how: the checkout's rules as pure functions.
+
+JSAPI `payerMid` must be the paying member; DYNQR `changePayer` binds the
+first member who pays; `eid` must match the member's Emirates ID hash;
+payments of AED 500 or more need the payment password.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from botimpay.domain.member import Member
+from botimpay.domain.order import Order, OrderStatus
+from botimpay.errors import CheckoutRefused
+from botimpay.protocol.money import Money
+
+PASSWORD_THRESHOLD = Money(50_000)
+
+
+class Method(StrEnum):
+    BALANCE = "BALANCE"
+    CARD = "CARD"
+
+
+class CardOutcome(StrEnum):
+    SUCCESS = "SUCCESS"
+    PENDING = "PENDING"
+    FAILURE = "FAILURE"
+
+
+class Reason(StrEnum):
+    TOKEN_UNKNOWN = "TOKEN_UNKNOWN"
+    EXPIRED = "EXPIRED"
+    CANCELLED = "CANCELLED"
+    ALREADY_PAID = "ALREADY_PAID"
+    FAILED = "FAILED"
+    WRONG_PAYER = "WRONG_PAYER"
+    EID_MISMATCH = "EID_MISMATCH"
+    LOCKED = "LOCKED"
+    PASSWORD_REQUIRED = "PASSWORD_REQUIRED"
+    WRONG_PASSWORD = "WRONG_PASSWORD"
+    INSUFFICIENT_BALANCE = "INSUFFICIENT_BALANCE"
+    CARD_DECLINED = "CARD_DECLINED"
+    CARD_INVALID = "CARD_INVALID"
+    SIGN_IN_FAILED = "SIGN_IN_FAILED"
+    PAYMENT_PENDING = "PAYMENT_PENDING"
+
+
+def refuse_unless_payable(order: Order, now_ms: int) -> None:
+    """The order must be CREATED and unexpired; the message says why not."""
+    if order.is_paid:
+        raise CheckoutRefused(Reason.ALREADY_PAID, "This order has already been paid.")
+    if order.status is OrderStatus.FAILURE:
+        if order.fail_code == "ORDER_CANCELLED":
+            raise CheckoutRefused(Reason.CANCELLED, "The merchant cancelled this order.")
+        if order.fail_code == "ORDER_EXPIRED":
+            raise CheckoutRefused(Reason.EXPIRED, "This order has expired.")
+        raise CheckoutRefused(Reason.FAILED, "This order can no longer be paid.")
+    if order.is_expired_at(now_ms):
+        raise CheckoutRefused(Reason.EXPIRED, "This order has expired.")
+
+
+def refuse_wrong_payer(order: Order, member: Member, eid_hash: str | None) -> None:
+    """Scene rules: JSAPI payerMid, DYNQR bound payer, and the Emirates ID check."""
+    if order.scene.payer_mid and order.scene.payer_mid != member.member_id:
+        raise CheckoutRefused(Reason.WRONG_PAYER, "This order is reserved for another customer.")
+    if order.bound_payer_mid and order.bound_payer_mid != member.member_id:
+        raise CheckoutRefused(
+            Reason.WRONG_PAYER, "Another customer has already scanned this order."
+        )
+    if order.scene.eid and order.scene.eid != (eid_hash or "").lower():
+        raise CheckoutRefused(
+            Reason.EID_MISMATCH, "Your Emirates ID does not match the one this order requires."
+        )
+
+
+def binds_payer(order: Order) -> bool:
+    """DYNQR with changePayer=true binds the first member who tries to pay."""
+    return order.scene_code == "DYNQR" and bool(order.scene.change_payer)
+
+
+def requires_password(order: Order) -> bool:
+    return order.total >= PASSWORD_THRESHOLD
+
+
+def refuse_if_locked(member: Member, now_ms: int) -> None:
+    if member.is_locked(now_ms) and member.locked_until is not None:
+        minutes = max(1, (member.locked_until - now_ms + 59_999) // 60_000)
+        raise CheckoutRefused(
+            Reason.LOCKED,
+            f"Too many wrong payment passwords. Try again in {minutes} minutes.",
+        )

@@ -1,0 +1,140 @@
+"""The ledger in the database: accounts with guarded balances, entries, postings.
+
+`post()` writes one entry and moves each balance with a conditional UPDATE that
+refuses to take a non-negative account below zero; then it re-reads the
+entry's sum, so a bug can never commit an unbalanced transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from botimpay.domain.ledger import AccountKind, AccountRef, Entry, LedgerError
+from botimpay.protocol.money import Money
+from botimpay.store.tables import accounts, ledger_transactions, postings
+
+
+class InsufficientFunds(LedgerError):
+    """Raised when a posting would take a non-negative account below zero."""
+
+    def __init__(self, account: AccountRef) -> None:
+        super().__init__(f"{account.kind.value} {account.owner_id} has insufficient funds")
+        self.account = account
+
+
+@dataclass(frozen=True, slots=True)
+class AccountBalance:
+    account: AccountRef
+    balance: Money
+
+
+async def account_id(conn: AsyncConnection, ref: AccountRef) -> int:
+    """The account's id, creating it (balance 0) on first use."""
+    query = select(accounts.c.id).where(
+        accounts.c.kind == ref.kind.value, accounts.c.owner_id == ref.owner_id
+    )
+    found = await conn.scalar(query)
+    if found is not None:
+        return int(found)
+    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    await conn.execute(
+        dialect_insert(accounts)
+        .values(
+            kind=ref.kind.value,
+            owner_id=ref.owner_id,
+            balance_fils=0,
+            may_go_negative=ref.kind.may_go_negative,
+        )
+        .on_conflict_do_nothing(index_elements=["kind", "owner_id"])
+    )
+    created = await conn.scalar(query)
+    if created is None:
+        raise LedgerError(f"could not create account {ref.kind.value} {ref.owner_id}")
+    return int(created)
+
+
+async def balance(conn: AsyncConnection, ref: AccountRef, *, for_update: bool = False) -> Money:
+    query = select(accounts.c.balance_fils).where(
+        accounts.c.kind == ref.kind.value, accounts.c.owner_id == ref.owner_id
+    )
+    if for_update:
+        query = query.with_for_update()
+    value = await conn.scalar(query)
+    return Money(int(value or 0))
+
+
+async def post(conn: AsyncConnection, entry: Entry, now_ms: int) -> int:
+    """Writes a balanced entry; raises InsufficientFunds (caller rolls back or handles)."""
+    ids: dict[AccountRef, int] = {}
+    # A fixed lock order (by kind, owner) keeps concurrent entries from deadlocking.
+    for posting in sorted(entry.postings, key=lambda p: (p.account.kind.value, p.account.owner_id)):
+        ids[posting.account] = await account_id(conn, posting.account)
+    for posting in sorted(entry.postings, key=lambda p: ids[p.account]):
+        delta = posting.amount.fils
+        result = await conn.execute(
+            update(accounts)
+            .where(
+                accounts.c.id == ids[posting.account],
+                or_(accounts.c.may_go_negative, accounts.c.balance_fils + delta >= 0),
+            )
+            .values(balance_fils=accounts.c.balance_fils + delta)
+        )
+        if result.rowcount != 1:
+            raise InsufficientFunds(posting.account)
+    transaction_id = await conn.scalar(
+        insert(ledger_transactions)
+        .values(kind=entry.kind.value, order_no=entry.order_no, memo=entry.memo, created_at=now_ms)
+        .returning(ledger_transactions.c.id)
+    )
+    await conn.execute(
+        insert(postings),
+        [
+            {
+                "transaction_id": transaction_id,
+                "account_id": ids[p.account],
+                "amount_fils": p.amount.fils,
+            }
+            for p in entry.postings
+        ],
+    )
+    total = await conn.scalar(
+        select(func.coalesce(func.sum(postings.c.amount_fils), 0)).where(
+            postings.c.transaction_id == transaction_id
+        )
+    )
+    if total is None or int(total) != 0:
+        raise LedgerError(f"ledger transaction {transaction_id} does not balance: {total}")
+    return int(transaction_id)
+
+
+async def history(conn: AsyncConnection, ref: AccountRef, limit: int) -> list[dict[str, Any]]:
+    """The account's postings, newest first, with their entry's kind, memo and order."""
+    rows = await conn.execute(
+        select(
+            postings.c.amount_fils,
+            ledger_transactions.c.kind,
+            ledger_transactions.c.memo,
+            ledger_transactions.c.order_no,
+            ledger_transactions.c.created_at,
+        )
+        .join(ledger_transactions, ledger_transactions.c.id == postings.c.transaction_id)
+        .join(accounts, accounts.c.id == postings.c.account_id)
+        .where(accounts.c.kind == ref.kind.value, accounts.c.owner_id == ref.owner_id)
+        .order_by(postings.c.id.desc())
+        .limit(limit)
+    )
+    return [dict(row._mapping) for row in rows]
+
+
+async def all_balances(conn: AsyncConnection) -> list[AccountBalance]:
+    rows = await conn.execute(select(accounts).order_by(accounts.c.kind, accounts.c.owner_id))
+    return [
+        AccountBalance(AccountRef(AccountKind(r.kind), r.owner_id), Money(int(r.balance_fils)))
+        for r in rows
+    ]

@@ -1,0 +1,102 @@
+"""Wallet members and customer sessions in the database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from botimpay.domain.member import Member
+from botimpay.store.tables import customer_sessions, members
+
+
+def _member(row: Row[Any]) -> Member:
+    return Member(
+        member_id=row.member_id,
+        phone=row.phone,
+        name=row.name,
+        password_hash=row.password_hash,
+        eid_hash=row.eid_hash,
+        failed_password_attempts=int(row.failed_password_attempts),
+        locked_until=row.locked_until,
+    )
+
+
+async def insert_member(conn: AsyncConnection, member: Member, now_ms: int) -> None:
+    await conn.execute(
+        insert(members).values(
+            member_id=member.member_id,
+            phone=member.phone,
+            name=member.name,
+            password_hash=member.password_hash,
+            eid_hash=member.eid_hash,
+            failed_password_attempts=member.failed_password_attempts,
+            locked_until=member.locked_until,
+            created_at=now_ms,
+        )
+    )
+
+
+async def by_phone(conn: AsyncConnection, phone: str) -> Member | None:
+    row = (await conn.execute(select(members).where(members.c.phone == phone))).first()
+    return _member(row) if row is not None else None
+
+
+async def by_id(
+    conn: AsyncConnection, member_id: str, *, for_update: bool = False
+) -> Member | None:
+    query = select(members).where(members.c.member_id == member_id)
+    if for_update:
+        query = query.with_for_update()
+    row = (await conn.execute(query)).first()
+    return _member(row) if row is not None else None
+
+
+async def save_password_state(conn: AsyncConnection, member: Member) -> None:
+    await conn.execute(
+        update(members)
+        .where(members.c.member_id == member.member_id)
+        .values(
+            failed_password_attempts=member.failed_password_attempts,
+            locked_until=member.locked_until,
+        )
+    )
+
+
+async def list_members(conn: AsyncConnection) -> list[Member]:
+    rows = await conn.execute(select(members).order_by(members.c.member_id))
+    return [_member(row) for row in rows]
+
+
+async def create_session(
+    conn: AsyncConnection, token_hash: str, member_id: str, csrf: str, now_ms: int, ttl_ms: int
+) -> None:
+    await conn.execute(
+        insert(customer_sessions).values(
+            token_hash=token_hash,
+            member_id=member_id,
+            csrf_token=csrf,
+            created_at=now_ms,
+            expires_at=now_ms + ttl_ms,
+        )
+    )
+
+
+async def session(conn: AsyncConnection, token_hash: str, now_ms: int) -> tuple[str, str] | None:
+    """(member_id, csrf_token) of a live session."""
+    row = (
+        await conn.execute(
+            select(customer_sessions.c.member_id, customer_sessions.c.csrf_token).where(
+                customer_sessions.c.token_hash == token_hash,
+                customer_sessions.c.expires_at > now_ms,
+            )
+        )
+    ).first()
+    return (row.member_id, row.csrf_token) if row is not None else None
+
+
+async def delete_session(conn: AsyncConnection, token_hash: str) -> None:
+    await conn.execute(
+        delete(customer_sessions).where(customer_sessions.c.token_hash == token_hash)
+    )

@@ -1,0 +1,116 @@
+"""Sandbox helpers (absent in production mode): pay, move the clock, settle.
+
+JSON, unsigned. They go through the same services as the checkout.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.requests import Request
+
+from botimpay.domain.payment import CardOutcome, Method
+from botimpay.errors import CheckoutRefused
+from botimpay.services.payments import TEST_CARD, Card, token_from_url
+from botimpay.services.views import acquire_order
+from botimpay.web.body import parse_json_object, read_body
+from botimpay.web.responses import WireJSONResponse
+from botimpay.web.state import AppState
+
+router = APIRouter(prefix="/sandbox/api", tags=["Sandbox"])
+
+
+class PayRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    orderNo: str | None = Field(default=None, max_length=32)
+    tokenUrl: str | None = Field(default=None, max_length=600)
+    phone: str = Field(max_length=32)
+    paymentPassword: str | None = Field(default=None, max_length=64)
+    method: Literal["BALANCE", "CARD"] = "BALANCE"
+    outcome: Literal["SUCCESS", "FAILURE", "PENDING"] = "SUCCESS"
+
+
+class AdvanceRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    seconds: int = Field(gt=0, le=366 * 24 * 3600)
+
+
+def _state(request: Request) -> AppState:
+    state: AppState = request.app.state.botimpay
+    return state
+
+
+def _error(status: int, reason: str, message: str) -> WireJSONResponse:
+    return WireJSONResponse({"result": "ERROR", "reason": reason, "message": message}, status)
+
+
+async def _json(request: Request) -> dict[str, object]:
+    return parse_json_object(await read_body(request, _state(request).settings.max_body_bytes))
+
+
+@router.post("/pay", summary="Pay an order as a test wallet, without the browser")
+async def pay(request: Request) -> WireJSONResponse:
+    state = _state(request)
+    try:
+        body = PayRequest.model_validate(await _json(request))
+    except ValidationError as exc:
+        return _error(400, "INVALID_PARAMETER", str(exc.errors(include_url=False)[:3]))
+    except Exception as exc:  # the body reader's InvalidParameter
+        return _error(400, "INVALID_PARAMETER", str(exc))
+    if (body.orderNo is None) == (body.tokenUrl is None):
+        return _error(400, "INVALID_PARAMETER", "give exactly one of orderNo and tokenUrl")
+    try:
+        member = await state.wallets.member_by_phone(body.phone)
+        result = await state.payments.pay(
+            member_id=member.member_id,
+            method=Method(body.method),
+            token=token_from_url(body.tokenUrl) if body.tokenUrl else None,
+            order_no=body.orderNo,
+            password=body.paymentPassword,
+            card=Card(*TEST_CARD),
+            outcome=CardOutcome(body.outcome),
+        )
+    except CheckoutRefused as exc:
+        return _error(409, exc.reason, exc.message)
+    return WireJSONResponse(
+        {
+            "result": result.status,
+            "reason": result.reason.value if result.reason else None,
+            "message": result.message,
+            "acquireOrder": acquire_order(result.order),
+        }
+    )
+
+
+@router.post("/clock/advance", summary="Move business time forward")
+async def advance(request: Request) -> WireJSONResponse:
+    state = _state(request)
+    try:
+        body = AdvanceRequest.model_validate(await _json(request))
+    except ValidationError as exc:
+        return _error(400, "INVALID_PARAMETER", str(exc.errors(include_url=False)[:3]))
+    except Exception as exc:
+        return _error(400, "INVALID_PARAMETER", str(exc))
+    offset = await state.sandbox_clock.advance(body.seconds)
+    expired = await state.orders.expire_due()
+    confirmed = await state.payments.resolve_pending_cards()
+    settled = await state.settlement.settle_due()
+    return WireJSONResponse(
+        {
+            "offsetMs": offset,
+            "now": state.clock.now_ms(),
+            "expired": expired,
+            "cardPaymentsConfirmed": confirmed,
+            "settled": settled,
+        }
+    )
+
+
+@router.post("/settle", summary="Settle every paid order now")
+async def settle(request: Request) -> WireJSONResponse:
+    settled = await _state(request).settlement.settle_all()
+    return WireJSONResponse({"settled": settled})
