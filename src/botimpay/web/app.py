@@ -11,13 +11,16 @@ import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+from starlette.staticfiles import StaticFiles
 
 from botimpay import __version__
 from botimpay.clock import Clock
 from botimpay.settings import Settings
-from botimpay.web import health, merchant_api, sandbox_api
+from botimpay.web import appshell, checkout, demo_shop, health, merchant_api, qr, sandbox_api
 from botimpay.web.docs import install_docs
+from botimpay.web.security import SecurityHeaders
 from botimpay.web.state import AppState
+from botimpay.web.templating import STATIC
 
 log = logging.getLogger("botimpay")
 
@@ -81,10 +84,16 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
+    app.add_middleware(SecurityHeaders)
     app.include_router(health.router)
     app.include_router(merchant_api.build_router())
+    app.include_router(checkout.router)
+    app.include_router(appshell.router)
+    app.include_router(qr.router)
     if settings.is_sandbox:
         app.include_router(sandbox_api.router)
+        app.include_router(demo_shop.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     install_docs(app)
     return app
 
