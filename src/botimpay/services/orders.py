@@ -30,6 +30,7 @@ from botimpay.domain.scenes import SceneParams, parse_scene_params
 from botimpay.errors import ApiError, BusinessError
 from botimpay.protocol import codes
 from botimpay.protocol.requests import OrderRef, PlaceOrderBiz
+from botimpay.services.notifications import emit_order_effects
 from botimpay.store import jsonfield, merchants_repo, orders_repo
 from botimpay.store.database import Database
 
@@ -213,16 +214,18 @@ class OrderService:
             async with self.db.write() as conn:
                 now = self.clock.now_ms()
                 before = await self._find(conn, partner_id, ref, for_update=True)
-                current, _effects = transition(before, Expire(), now)
+                current, effects = transition(before, Expire(), now)
                 if not isinstance(event, Expire):
                     try:
-                        current, _more = transition(current, event, now)
+                        current, more = transition(current, event, now)
+                        effects += more
                     except BusinessError as exc:
                         refusal = exc
                 if current is not before and not await orders_repo.save_transition(
                     conn, before, current
                 ):
                     continue
+                await emit_order_effects(conn, current, effects, now)
             if refusal is not None:
                 raise refusal
             return current

@@ -32,6 +32,7 @@ from botimpay.domain.payment import (
     requires_password,
 )
 from botimpay.errors import CheckoutRefused
+from botimpay.services.notifications import emit_order_effects
 from botimpay.services.passwords import verify_password
 from botimpay.store import ledger_repo, members_repo, merchants_repo, orders_repo
 from botimpay.store.database import Database
@@ -305,9 +306,11 @@ class PaymentService:
         return order
 
     async def _apply(self, conn: AsyncConnection, order: Order, event: Event) -> Order:
-        changed, _effects = transition(order, event, self.clock.now_ms())
+        now = self.clock.now_ms()
+        changed, effects = transition(order, event, now)
         if changed is not order and not await orders_repo.save_transition(conn, order, changed):
             raise CheckoutRefused(Reason.FAILED, "The order changed meanwhile; please retry.")
+        await emit_order_effects(conn, changed, effects, now)
         return changed
 
     async def _record_attempt(

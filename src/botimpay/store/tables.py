@@ -106,9 +106,14 @@ orders = Table(
     Column("pay_channel", String(16)),
     Column("payee_fee_fils", BigInteger),
     Column("settled_time", BigInteger),
+    Column("refunded_fils", BigInteger, nullable=False, server_default="0"),
+    Column("fee_refunded_fils", BigInteger, nullable=False, server_default="0"),
     UniqueConstraint("partner_id", "merchant_order_no", name="uq_orders_partner_merchant_order_no"),
     CheckConstraint("status IN ('CREATED', 'PAID_SUCCESS', 'SETTLED', 'FAILURE')", name="status"),
     CheckConstraint("total_fils > 0", name="total_positive"),
+    CheckConstraint(
+        "refunded_fils >= 0 AND refunded_fils <= total_fils", name="refund_within_total"
+    ),
     CheckConstraint("currency = 'AED'", name="currency_aed"),
     CheckConstraint("expired_time > request_time", name="expiry_after_request"),
     CheckConstraint("(status = 'FAILURE') = (fail_code IS NOT NULL)", name="fail_code_iff_failure"),
@@ -192,3 +197,80 @@ customer_sessions = Table(
     Column("created_at", BigInteger, nullable=False),
     Column("expires_at", BigInteger, nullable=False),
 )
+
+refunds = Table(
+    "refunds",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("refund_no", String(32), nullable=False, unique=True),
+    Column("partner_id", String(12), ForeignKey("merchants.partner_id"), nullable=False),
+    Column("refund_merchant_order_no", String(64), nullable=False),
+    Column("origin_order_no", String(32), ForeignKey("orders.order_no"), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("amount_fils", BigInteger, nullable=False),
+    Column("fee_refunded_fils", BigInteger, nullable=False),
+    Column("reason", String(64)),
+    Column("operator_name", String(200)),
+    Column("notify_url", String(200)),
+    Column("device_id", String(200)),
+    Column("secondary_merchant_id", String(200)),
+    Column("reserved", String(200)),
+    Column("details", Text, nullable=False),
+    Column("is_revoke", Boolean, nullable=False),
+    Column("fail_code", String(64)),
+    Column("fail_des", String(200)),
+    Column("request_time", BigInteger, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    UniqueConstraint(
+        "partner_id", "refund_merchant_order_no", name="uq_refunds_partner_refund_merchant_order_no"
+    ),
+    CheckConstraint("amount_fils > 0", name="amount_positive"),
+    CheckConstraint(
+        "fee_refunded_fils >= 0 AND fee_refunded_fils <= amount_fils", name="fee_share"
+    ),
+    CheckConstraint(
+        "status IN ('CREATED', 'REFUNDED_SETTLED', 'SUCCESS', 'FAILURE')", name="status"
+    ),
+)
+Index("ix_refunds_origin_order_no", refunds.c.origin_order_no)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("notify_id", String(32), nullable=False, unique=True),
+    Column("partner_id", String(12), ForeignKey("merchants.partner_id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("subject_no", String(32), nullable=False),
+    Column("url", String(200), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", BigInteger, nullable=False),
+    Column("claimed_until", BigInteger),
+    Column("created_at", BigInteger, nullable=False),
+    Column("delivered_at", BigInteger),
+    Column("last_error", String(300)),
+    CheckConstraint("kind IN ('PAYMENT', 'REFUND')", name="kind"),
+    CheckConstraint("status IN ('PENDING', 'DELIVERED', 'FAILED')", name="status"),
+    CheckConstraint("attempts >= 0", name="attempts_non_negative"),
+)
+Index("ix_notifications_due", notifications.c.status, notifications.c.next_attempt_at)
+Index("ix_notifications_subject_no", notifications.c.subject_no)
+
+notification_attempts = Table(
+    "notification_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("notification_id", Integer, ForeignKey("notifications.id"), nullable=False),
+    Column("attempt_no", Integer, nullable=False),
+    Column("started_at", BigInteger, nullable=False),
+    Column("real_started_at", BigInteger, nullable=False),
+    Column("latency_ms", Integer, nullable=False),
+    Column("http_status", Integer),
+    Column("outcome", String(20), nullable=False),
+    Column("response_excerpt", String(500)),
+)
+Index("ix_notification_attempts_notification_id", notification_attempts.c.notification_id)

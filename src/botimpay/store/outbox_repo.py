@@ -1,0 +1,178 @@
+"""The notification outbox: rows written in the state change's own transaction,
+claimed by dispatchers with a lease, and every delivery attempt recorded.
+
+Claiming uses `FOR UPDATE SKIP LOCKED` on PostgreSQL so several workers share
+the work; on SQLite the write lock serialises claims. A claim is a lease: if a
+dispatcher dies mid-delivery the row becomes due again when the lease ends
+(at-least-once delivery).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from botimpay.domain.notification import NotificationKind, NotificationStatus
+from botimpay.store.tables import notification_attempts, notifications
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    id: int
+    notify_id: str
+    partner_id: str
+    kind: NotificationKind
+    subject_no: str
+    url: str
+    payload: str
+    status: NotificationStatus
+    attempts: int
+    next_attempt_at: int
+    created_at: int
+    delivered_at: int | None
+    last_error: str | None
+
+
+def _row(row: Any) -> OutboxRow:
+    return OutboxRow(
+        id=int(row.id),
+        notify_id=row.notify_id,
+        partner_id=row.partner_id,
+        kind=NotificationKind(row.kind),
+        subject_no=row.subject_no,
+        url=row.url,
+        payload=row.payload,
+        status=NotificationStatus(row.status),
+        attempts=int(row.attempts),
+        next_attempt_at=int(row.next_attempt_at),
+        created_at=int(row.created_at),
+        delivered_at=row.delivered_at,
+        last_error=row.last_error,
+    )
+
+
+async def enqueue(
+    conn: AsyncConnection,
+    *,
+    notify_id: str,
+    partner_id: str,
+    kind: NotificationKind,
+    subject_no: str,
+    url: str,
+    payload: str,
+    now_ms: int,
+) -> None:
+    await conn.execute(
+        insert(notifications).values(
+            notify_id=notify_id,
+            partner_id=partner_id,
+            kind=kind.value,
+            subject_no=subject_no,
+            url=url,
+            payload=payload,
+            status=NotificationStatus.PENDING.value,
+            attempts=0,
+            next_attempt_at=now_ms,
+            claimed_until=None,
+            created_at=now_ms,
+        )
+    )
+
+
+async def claim_due(
+    conn: AsyncConnection, *, business_now: int, real_now: int, lease_ms: int, limit: int
+) -> list[OutboxRow]:
+    """Leases up to `limit` due rows to the caller until real time `real_now + lease_ms`."""
+    query = (
+        select(notifications)
+        .where(
+            notifications.c.status == NotificationStatus.PENDING.value,
+            notifications.c.next_attempt_at <= business_now,
+            or_(notifications.c.claimed_until.is_(None), notifications.c.claimed_until < real_now),
+        )
+        .order_by(notifications.c.next_attempt_at, notifications.c.id)
+        .limit(limit)
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = [_row(r) for r in await conn.execute(query)]
+    if rows:
+        await conn.execute(
+            update(notifications)
+            .where(notifications.c.id.in_([r.id for r in rows]))
+            .values(claimed_until=real_now + lease_ms)
+        )
+    return rows
+
+
+async def record_attempt(
+    conn: AsyncConnection,
+    row: OutboxRow,
+    *,
+    attempt_no: int,
+    started_at: int,
+    real_started_at: int,
+    latency_ms: int,
+    http_status: int | None,
+    outcome: str,
+    excerpt: str | None,
+    status: NotificationStatus,
+    next_attempt_at: int,
+    delivered_at: int | None,
+) -> bool:
+    """Saves an attempt and the row's new state; False if another worker already did."""
+    result = await conn.execute(
+        update(notifications)
+        .where(and_(notifications.c.id == row.id, notifications.c.attempts == attempt_no - 1))
+        .values(
+            attempts=attempt_no,
+            status=status.value,
+            next_attempt_at=next_attempt_at,
+            claimed_until=None,
+            delivered_at=delivered_at,
+            last_error=None if outcome == "SUCCESS" else f"{outcome} {http_status or ''}".strip(),
+        )
+    )
+    if result.rowcount != 1:
+        return False
+    await conn.execute(
+        insert(notification_attempts).values(
+            notification_id=row.id,
+            attempt_no=attempt_no,
+            started_at=started_at,
+            real_started_at=real_started_at,
+            latency_ms=latency_ms,
+            http_status=http_status,
+            outcome=outcome,
+            response_excerpt=excerpt,
+        )
+    )
+    return True
+
+
+async def list_for(
+    conn: AsyncConnection, *, subject_no: str | None = None, limit: int = 100
+) -> list[OutboxRow]:
+    query = select(notifications).order_by(notifications.c.id.desc()).limit(limit)
+    if subject_no is not None:
+        query = query.where(notifications.c.subject_no == subject_no)
+    return [_row(r) for r in await conn.execute(query)]
+
+
+async def attempts_of(conn: AsyncConnection, notification_id: int) -> list[dict[str, Any]]:
+    rows = await conn.execute(
+        select(notification_attempts)
+        .where(notification_attempts.c.notification_id == notification_id)
+        .order_by(notification_attempts.c.attempt_no)
+    )
+    return [dict(r._mapping) for r in rows]
+
+
+async def by_notify_id(conn: AsyncConnection, notify_id: str) -> OutboxRow | None:
+    row = (
+        await conn.execute(select(notifications).where(notifications.c.notify_id == notify_id))
+    ).first()
+    return _row(row) if row is not None else None
