@@ -12,6 +12,12 @@ Worked example, a AED 100.00 wallet payment to a merchant with a 0.3 % fee:
     gateway fee income         +0.30
                              -------
                                0.00
+
+and its refund of AED 40.00 (fee share 0.12):
+
+    merchant pending          -39.88
+    gateway fee income         -0.12
+    member wallet             +40.00
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ class EntryKind(StrEnum):
     FUNDING = "FUNDING"
     PAYMENT = "PAYMENT"
     SETTLEMENT = "SETTLEMENT"
+    REFUND = "REFUND"
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,4 +143,32 @@ def funding_entry(member_id: str, amount: Money) -> Entry:
         EntryKind.FUNDING,
         f"sandbox funding of wallet {member_id}",
         _postings((SANDBOX_FUNDING, -amount.fils), (wallet(member_id), amount.fils)),
+    )
+
+
+def refund_entry(
+    order_no: str,
+    refund_no: str,
+    *,
+    merchant_account: AccountRef,
+    payer: AccountRef,
+    amount: Money,
+    fee_refunded: Money,
+) -> Entry:
+    """The merchant returns `amount` to the payer; the gateway returns its fee share.
+
+    `merchant_account` is where the order's money sits: pending before
+    settlement, available after it.
+    """
+    if not 0 <= fee_refunded.fils <= amount.fils:
+        raise LedgerError("the fee share must be between zero and the refund")
+    return Entry(
+        EntryKind.REFUND,
+        f"refund {refund_no} of order {order_no}",
+        _postings(
+            (merchant_account, -(amount.fils - fee_refunded.fils)),
+            (FEE_INCOME, -fee_refunded.fils),
+            (payer, amount.fils),
+        ),
+        order_no,
     )

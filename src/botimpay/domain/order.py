@@ -2,7 +2,8 @@
 
     CREATED ──pay──▶ PAID_SUCCESS ──settle──▶ SETTLED
        │
-       └──cancel / expire / failed one-time payment──▶ FAILURE
+       └──cancel / expire / failed one-time payment / revoke──▶ FAILURE
+    (PAID_SUCCESS ──revoke, after a full refund──▶ FAILURE, revoked="true")
 
 `transition(order, event, now_ms)` returns the new order and the effects the
 services must perform; it raises BusinessError with the reference's code
@@ -29,6 +30,7 @@ MAX_EXPIRY_UPDATE_MS = 15 * 24 * HOUR_MS
 FAIL_CANCELLED = ("ORDER_CANCELLED", "The order was cancelled by the merchant")
 FAIL_EXPIRED = ("ORDER_EXPIRED", "The order expired before it was paid")
 FAIL_PAYMENT = ("PAYMENT_FAILED", "A one-time payment attempt failed")
+FAIL_REVOKED = ("ORDER_REVOKED", "The order was revoked by the merchant")
 
 
 class OrderStatus(StrEnum):
@@ -74,6 +76,8 @@ class Order:
     pay_channel: str | None = None
     payee_fee: Money | None = None
     settled_time: int | None = None
+    refunded: Money = dataclasses.field(default_factory=Money.zero)
+    fee_refunded: Money = dataclasses.field(default_factory=Money.zero)
 
     @property
     def is_final(self) -> bool:
@@ -82,6 +86,12 @@ class Order:
     @property
     def is_paid(self) -> bool:
         return self.status in (OrderStatus.PAID_SUCCESS, OrderStatus.SETTLED)
+
+    @property
+    def unsettled_net(self) -> Money:
+        """What settlement moves to the merchant: paid less refunds, less the fee kept."""
+        fee_kept = (self.payee_fee or Money.zero()) - self.fee_refunded
+        return self.total - self.refunded - fee_kept
 
     @property
     def settlement_amount(self) -> Money | None:
@@ -177,7 +187,22 @@ class Settle:
     """Funds of a paid order become available to the merchant."""
 
 
-Event = Cancel | Expire | ChangeExpiry | Pay | FailPayment | BindPayer | Settle
+@dataclass(frozen=True, slots=True)
+class RecordRefund:
+    """A refund of `amount` (with `fee` of the payee fee) was booked against the order."""
+
+    amount: Money
+    fee: Money
+
+
+@dataclass(frozen=True, slots=True)
+class Revoke:
+    """Unpaid → FAILURE; paid → FAILURE after a full refund; settled stays SETTLED."""
+
+
+Event = (
+    Cancel | Expire | ChangeExpiry | Pay | FailPayment | BindPayer | Settle | RecordRefund | Revoke
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +249,10 @@ def transition(order: Order, event: Event, now_ms: int) -> tuple[Order, list[Eff
         if order.status is not OrderStatus.PAID_SUCCESS:
             raise BusinessError(codes.ORDER_NOT_PAID, f"order {order.order_no} is not paid")
         return _changed(order, now_ms, status=OrderStatus.SETTLED, settled_time=now_ms), []
+    if isinstance(event, RecordRefund):
+        return _record_refund(order, event, now_ms), []
+    if isinstance(event, Revoke):
+        return _revoke(order, now_ms)
     _refuse_unless_created(order)
     if order.is_expired_at(now_ms):
         raise BusinessError(codes.ORDER_FAILURE, f"order {order.order_no} has expired")
@@ -258,5 +287,34 @@ def transition(order: Order, event: Event, now_ms: int) -> tuple[Order, list[Eff
     return _changed(order, now_ms, expired_time=event.expired_time), []
 
 
+def _record_refund(order: Order, event: RecordRefund, now_ms: int) -> Order:
+    if not order.is_paid:
+        raise BusinessError(codes.ORDER_NOT_PAID, f"order {order.order_no} is not paid")
+    refunded = order.refunded + event.amount
+    if refunded > order.total:
+        raise BusinessError(
+            codes.REFUND_AMOUNT_EXCEEDED,
+            f"refunds of {refunded} would exceed the paid {order.total}",
+        )
+    fee_refunded = order.fee_refunded + event.fee
+    if order.payee_fee is not None and fee_refunded > order.payee_fee:
+        raise BusinessError(codes.REFUND_REJECTED, "the fee share exceeds the fee charged")
+    return _changed(order, now_ms, refunded=refunded, fee_refunded=fee_refunded)
+
+
+def _revoke(order: Order, now_ms: int) -> tuple[Order, list[Effect]]:
+    if order.revoked:
+        return order, []
+    if order.status in (OrderStatus.FAILURE, OrderStatus.SETTLED):
+        return _changed(order, now_ms, revoked=True), []
+    if order.status is OrderStatus.PAID_SUCCESS and order.refunded != order.total:
+        raise BusinessError(
+            codes.REVOKE_FAILURE, "a paid order is revoked only after its full refund"
+        )
+    failed, effects = _fail(order, FAIL_REVOKED, now_ms)
+    return _changed(failed, now_ms, revoked=True, version=failed.version), effects
+
+
 def _changed(order: Order, now_ms: int, **changes: Any) -> Order:
-    return dataclasses.replace(order, updated_at=now_ms, version=order.version + 1, **changes)
+    changes.setdefault("version", order.version + 1)
+    return dataclasses.replace(order, updated_at=now_ms, **changes)

@@ -4,8 +4,9 @@ Checks, all in SQL aggregates so they scale with the data:
 1. every ledger transaction's postings sum to zero;
 2. every account's balance equals the sum of its postings;
 3. no account that may not go negative is negative;
-4. every paid order has exactly one payment for its amount and fee, every
-   settled order one settlement, and no unpaid order moved money.
+4. every paid order has exactly one payment for its amount and fee, at most
+   one settlement once settled, and no unpaid order moved money;
+5. each order's refunded amount equals its refund rows and its refund entries.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from botimpay.domain.ledger import AccountKind, EntryKind
 from botimpay.store.database import Database
-from botimpay.store.tables import accounts, ledger_transactions, orders, postings
+from botimpay.store.tables import accounts, ledger_transactions, orders, postings, refunds
 
 
 @dataclass
@@ -119,16 +120,10 @@ async def _order_problems(conn: AsyncConnection) -> list[str]:
             )
         )
         .where(
-            (
-                (orders.c.status.in_(["PAID_SUCCESS", "SETTLED"]))
-                & (func.coalesce(payments.c.entries, 0) != 1)
-            )
-            | (
-                (orders.c.status.in_(["CREATED", "FAILURE"]))
-                & (func.coalesce(payments.c.entries, 0) != 0)
-            )
-            | ((orders.c.status == "SETTLED") & (func.coalesce(settlements.c.entries, 0) != 1))
-            | ((orders.c.status != "SETTLED") & (func.coalesce(settlements.c.entries, 0) != 0))
+            (orders.c.paid_time.is_not(None) & (func.coalesce(payments.c.entries, 0) != 1))
+            | (orders.c.paid_time.is_(None) & (func.coalesce(payments.c.entries, 0) != 0))
+            | (orders.c.settled_time.is_(None) & (func.coalesce(settlements.c.entries, 0) != 0))
+            | (func.coalesce(settlements.c.entries, 0) > 1)
         )
         .limit(20)
     )
@@ -157,4 +152,51 @@ async def _order_problems(conn: AsyncConnection) -> list[str]:
     )
     for order_no, total, credited in wrong:
         problems.append(f"order {order_no}: paid {total} fils but merchant and fee got {credited}")
+    problems.extend(await _refund_problems(conn))
+    return problems
+
+
+async def _refund_problems(conn: AsyncConnection) -> list[str]:
+    """Refund entries, refund rows and each order's refunded amount must agree."""
+    problems: list[str] = []
+    returned = (
+        select(ledger_transactions.c.order_no, func.sum(postings.c.amount_fils).label("returned"))
+        .join(postings, postings.c.transaction_id == ledger_transactions.c.id)
+        .join(accounts, accounts.c.id == postings.c.account_id)
+        .where(
+            ledger_transactions.c.kind == EntryKind.REFUND.value,
+            accounts.c.kind.in_([AccountKind.MEMBER_WALLET.value, AccountKind.CARD_CLEARING.value]),
+        )
+        .group_by(ledger_transactions.c.order_no)
+        .subquery()
+    )
+    booked = (
+        select(refunds.c.origin_order_no, func.sum(refunds.c.amount_fils).label("booked"))
+        .where(refunds.c.status == "SUCCESS")
+        .group_by(refunds.c.origin_order_no)
+        .subquery()
+    )
+    rows = await conn.execute(
+        select(
+            orders.c.order_no,
+            orders.c.refunded_fils,
+            func.coalesce(returned.c.returned, 0),
+            func.coalesce(booked.c.booked, 0),
+        )
+        .select_from(
+            orders.outerjoin(returned, returned.c.order_no == orders.c.order_no).outerjoin(
+                booked, booked.c.origin_order_no == orders.c.order_no
+            )
+        )
+        .where(
+            (orders.c.refunded_fils != func.coalesce(returned.c.returned, 0))
+            | (orders.c.refunded_fils != func.coalesce(booked.c.booked, 0))
+        )
+        .limit(20)
+    )
+    for order_no, refunded, returned_fils, booked_fils in rows:
+        problems.append(
+            f"order {order_no}: refunded {refunded} fils, ledger returned {returned_fils},"
+            f" refunds booked {booked_fils}"
+        )
     return problems

@@ -42,9 +42,9 @@ class SettlementService:
             order = await orders_repo.find_by_order_no(conn, order_no, for_update=True)
             if order is None or order.status is not OrderStatus.PAID_SUCCESS:
                 return 0
-            net = order.settlement_amount
+            net = order.unsettled_net
             now = self.clock.now_ms()
-            if net is not None and net.fils > 0:
+            if net.fils > 0:
                 entry = ledger.settlement_entry(order.order_no, order.payee_mid, net)
                 await ledger_repo.post(conn, entry, now)
             settled, _ = transition(order, Settle(), now)

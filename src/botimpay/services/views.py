@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from botimpay.domain.order import Order, OrderStatus
+from botimpay.domain.refund import Refund, RefundStatus
 from botimpay.domain.scenes import PRODUCT_NAME
 from botimpay.protocol.money import Money
 
@@ -81,3 +82,36 @@ def acquire_order(order: Order) -> dict[str, Any]:
         wire["failCode"] = order.fail_code
         wire["failDes"] = order.fail_des
     return wire
+
+
+def refund_order(refund: Refund, order: Order) -> dict[str, Any]:
+    """The reference's `refundOrder` object (refund placeOrder/getOrder, notifications)."""
+    wire: dict[str, Any] = {
+        "refundMerchantOrderNo": refund.refund_merchant_order_no,
+        "orderNo": refund.refund_no,
+        "originMerchantOrderNo": order.merchant_order_no,
+        "originOrderNo": order.order_no,
+        "status": refund.status.value,
+        "amount": refund.amount.to_wire(),
+        "feeRefunded": refund.fee_refunded.to_wire(),
+    }
+    optional = {
+        "reason": refund.reason,
+        "operatorName": refund.operator_name,
+        "notifyUrl": refund.notify_url,
+        "deviceId": refund.device_id,
+        "secondaryMerchantId": refund.secondary_merchant_id,
+        "reserved": refund.reserved,
+    }
+    wire.update({name: value for name, value in optional.items() if value is not None})
+    if refund.status is RefundStatus.FAILURE:
+        wire["failCode"] = refund.fail_code
+        wire["failDes"] = refund.fail_des
+    return wire
+
+
+def refund_summary(order: Order) -> dict[str, Any]:
+    return {
+        "acquireAmount": order.total.to_wire(),
+        "remainRefundAmount": (order.total - order.refunded).to_wire(),
+    }

@@ -75,6 +75,8 @@ def to_order(row: Row[Any]) -> Order:
         pay_channel=row.pay_channel,
         payee_fee=Money(int(row.payee_fee_fils)) if row.payee_fee_fils is not None else None,
         settled_time=row.settled_time,
+        refunded=Money(int(row.refunded_fils)),
+        fee_refunded=Money(int(row.fee_refunded_fils)),
     )
 
 
@@ -113,6 +115,8 @@ def _values(order: Order) -> dict[str, Any]:
         "pay_channel": order.pay_channel,
         "payee_fee_fils": order.payee_fee.fils if order.payee_fee is not None else None,
         "settled_time": order.settled_time,
+        "refunded_fils": order.refunded.fils,
+        "fee_refunded_fils": order.fee_refunded.fils,
     }
 
 

@@ -27,6 +27,7 @@ from botimpay.protocol.envelope import (
     encode_response,
     new_trace_code,
 )
+from botimpay.protocol.refund_requests import GetRefundBiz, RefundBiz, RevokeOrderBiz
 from botimpay.protocol.requests import (
     CancelOrderBiz,
     Envelope,
@@ -35,7 +36,7 @@ from botimpay.protocol.requests import (
     UpdateExpiredTimeBiz,
 )
 from botimpay.services.auth import MerchantAuth
-from botimpay.services.views import acquire_order
+from botimpay.services.views import acquire_order, refund_order, refund_summary
 from botimpay.web import schemas
 from botimpay.web.body import parse_json_object, read_body
 from botimpay.web.state import AppState
@@ -91,6 +92,33 @@ async def _update_expired_time(
     return {"acquireOrder": acquire_order(order)}
 
 
+async def _revoke_order(
+    state: AppState, auth: MerchantAuth, biz: RevokeOrderBiz, request_time: int
+) -> dict[str, Any]:
+    order = await state.refunds.revoke(auth.merchant.partner_id, biz)
+    return {"acquireOrder": acquire_order(order)}
+
+
+async def _refund(
+    state: AppState, auth: MerchantAuth, biz: RefundBiz, request_time: int
+) -> dict[str, Any]:
+    result = await state.refunds.refund(auth.merchant.partner_id, biz, request_time)
+    return {
+        "refundOrder": refund_order(result.refund, result.order),
+        "refundSummary": refund_summary(result.order),
+    }
+
+
+async def _get_refund(
+    state: AppState, auth: MerchantAuth, biz: GetRefundBiz, request_time: int
+) -> dict[str, Any]:
+    result = await state.refunds.get(auth.merchant.partner_id, biz)
+    return {
+        "refundOrder": refund_order(result.refund, result.order),
+        "refundSummary": refund_summary(result.order),
+    }
+
+
 OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "acquire2/placeOrder",
@@ -123,6 +151,30 @@ OPERATIONS: tuple[Operation, ...] = (
         schemas.UpdateExpiredTimeRequest,
         schemas.OrderResponse,
         _update_expired_time,
+    ),
+    Operation(
+        "acquire2/revokeOrder",
+        "Revoke an order: close it if unpaid, refund it in full if paid",
+        RevokeOrderBiz,
+        schemas.RevokeOrderRequest,
+        schemas.OrderResponse,
+        _revoke_order,
+    ),
+    Operation(
+        "acquire2/refund/placeOrder",
+        "Refund a paid order in full or in part",
+        RefundBiz,
+        schemas.RefundRequest,
+        schemas.RefundResponse,
+        _refund,
+    ),
+    Operation(
+        "acquire2/refund/getOrder",
+        "Retrieve a refund",
+        GetRefundBiz,
+        schemas.GetRefundRequest,
+        schemas.RefundResponse,
+        _get_refund,
     ),
 )
 

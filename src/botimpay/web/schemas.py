@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from botimpay.protocol.fields import Timestamp
+from botimpay.protocol.refund_requests import GetRefundBiz, RefundBiz, RevokeOrderBiz
 from botimpay.protocol.requests import (
     CancelOrderBiz,
     GetOrderBiz,
@@ -140,6 +141,41 @@ class OrderResponse(Strict):
     body: OrderBody | None = None
 
 
+class RefundOrderOut(Strict):
+    """The reference's RefundOrder (4_Refund/_refund-order.mdx)."""
+
+    refundMerchantOrderNo: str
+    orderNo: str
+    originMerchantOrderNo: str
+    originOrderNo: str
+    status: Literal["CREATED", "REFUNDED_SETTLED", "SUCCESS", "FAILURE"]
+    amount: MoneyOut
+    feeRefunded: MoneyOut
+    reason: str | None = None
+    operatorName: str | None = None
+    notifyUrl: str | None = None
+    deviceId: str | None = None
+    secondaryMerchantId: str | None = None
+    reserved: str | None = None
+    failCode: str | None = None
+    failDes: str | None = None
+
+
+class RefundSummaryOut(Strict):
+    acquireAmount: MoneyOut
+    remainRefundAmount: MoneyOut
+
+
+class RefundBody(Strict):
+    refundOrder: RefundOrderOut
+    refundSummary: RefundSummaryOut
+
+
+class RefundResponse(Strict):
+    head: ResponseHead
+    body: RefundBody | None = None
+
+
 def _request(name: str, biz: type[BaseModel]) -> type[BaseModel]:
     """The signed request envelope around one endpoint's bizContent."""
     return type(
@@ -156,3 +192,6 @@ PlaceOrderRequest = _request("PlaceOrderRequest", PlaceOrderBiz)
 GetOrderRequest = _request("GetOrderRequest", GetOrderBiz)
 CancelOrderRequest = _request("CancelOrderRequest", CancelOrderBiz)
 UpdateExpiredTimeRequest = _request("UpdateExpiredTimeRequest", UpdateExpiredTimeBiz)
+RevokeOrderRequest = _request("RevokeOrderRequest", RevokeOrderBiz)
+RefundRequest = _request("RefundRequest", RefundBiz)
+GetRefundRequest = _request("GetRefundRequest", GetRefundBiz)

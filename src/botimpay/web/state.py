@@ -12,6 +12,7 @@ from botimpay.services.auth import Authenticator, RateLimiter
 from botimpay.services.merchants import MerchantService
 from botimpay.services.orders import OrderService
 from botimpay.services.payments import PaymentService
+from botimpay.services.refunds import RefundService
 from botimpay.services.sandbox import SandboxClock
 from botimpay.services.settlement import SettlementService
 from botimpay.services.wallets import WalletService
@@ -29,6 +30,7 @@ class AppState:
     orders: OrderService
     wallets: WalletService
     payments: PaymentService
+    refunds: RefundService
     settlement: SettlementService
     sandbox_clock: SandboxClock
 
@@ -45,6 +47,7 @@ class AppState:
             orders=OrderService(db, clock, settings.public_url),
             wallets=WalletService(db, clock, sandbox=settings.is_sandbox),
             payments=PaymentService(db, clock, card_pending_ms=settings.card_pending_ms),
+            refunds=RefundService(db, clock),
             settlement=SettlementService(db, clock, delay_ms=settings.settle_delay_ms),
             sandbox_clock=SandboxClock(db, clock),
         )

@@ -1,0 +1,253 @@
+"""Refund and revoke use cases: one transaction each, money back through the ledger.
+
+Concurrent refunds of one order serialise on the order row (FOR UPDATE, or
+SQLite's write lock) and the order's version; the database CHECK
+`refunded_fils <= total_fils` is the second guard. A refund is idempotent on
+(merchant, refundMerchantOrderNo): the same parameters return the existing
+refund, different ones are 62017.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from botimpay.clock import Clock
+from botimpay.domain import ledger
+from botimpay.domain.notification import NotificationKind
+from botimpay.domain.order import (
+    Event,
+    Expire,
+    Order,
+    OrderStatus,
+    RecordRefund,
+    Revoke,
+    transition,
+)
+from botimpay.domain.refund import (
+    Refund,
+    RefundStatus,
+    check_refundable,
+    check_revocable,
+    fee_share,
+)
+from botimpay.errors import ApiError, BusinessError
+from botimpay.protocol import codes
+from botimpay.protocol.money import Money
+from botimpay.protocol.refund_requests import GetRefundBiz, RefundBiz
+from botimpay.protocol.requests import OrderRef
+from botimpay.services import notifications
+from botimpay.services.views import refund_order
+from botimpay.store import jsonfield, ledger_repo, orders_repo, refunds_repo
+from botimpay.store.database import Database
+
+
+@dataclass(frozen=True, slots=True)
+class RefundResult:
+    refund: Refund
+    order: Order
+
+
+def refund_fingerprint(biz: RefundBiz) -> str:
+    canonical = biz.model_dump(exclude={"merchantOrderNo", "refundMerchantOrderNo"})
+    canonical["refund"] = biz.refund_number
+    return hashlib.sha256(jsonfield.dumps(canonical).encode()).hexdigest()
+
+
+def new_refund_no(now_ms: int) -> str:
+    return f"19{now_ms:013d}{secrets.randbelow(10**7):07d}"
+
+
+class RefundService:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    async def refund(self, partner_id: str, biz: RefundBiz, request_time: int) -> RefundResult:
+        digest = refund_fingerprint(biz)
+        try:
+            async with self.db.write() as conn:
+                existing = await refunds_repo.find(
+                    conn, partner_id, refund_merchant_order_no=biz.refund_number
+                )
+                if existing is not None:
+                    return await self._repeat(conn, existing, digest)
+                order = await self._locked_order(
+                    conn, partner_id, biz.originMerchantOrderNo, biz.originOrderNo
+                )
+                refund = await self._book_refund(
+                    conn,
+                    order,
+                    biz.amount,
+                    refund_merchant_order_no=biz.refund_number,
+                    digest=digest,
+                    request_time=request_time,
+                    biz=biz,
+                )
+                return refund
+        except IntegrityError:
+            # A concurrent request with the same refundMerchantOrderNo won the race.
+            async with self.db.read() as conn:
+                existing = await refunds_repo.find(
+                    conn, partner_id, refund_merchant_order_no=biz.refund_number
+                )
+                if existing is None:
+                    raise
+                return await self._repeat(conn, existing, digest)
+
+    async def get(self, partner_id: str, ref: GetRefundBiz) -> RefundResult:
+        async with self.db.read() as conn:
+            refund = await refunds_repo.find(
+                conn,
+                partner_id,
+                refund_merchant_order_no=ref.refundMerchantOrderNo,
+                refund_no=ref.orderNo,
+            )
+            if refund is None:
+                number = ref.refundMerchantOrderNo or ref.orderNo
+                raise BusinessError(
+                    codes.REFUND_MERCHANT_ORDER_NO_NOT_EXIST, f"refund {number} does not exist"
+                )
+            order = await orders_repo.find_by_order_no(conn, refund.origin_order_no)
+        if order is None:
+            raise ApiError(codes.SYSTEM_ERROR, "the refund's payment order is missing")
+        return RefundResult(refund, order)
+
+    async def revoke(self, partner_id: str, ref: OrderRef) -> Order:
+        """Unpaid → FAILURE; paid → full refund and FAILURE; settled → full refund, stays
+        SETTLED; `revoked` becomes "true"; refused with 62041 once refunded."""
+        async with self.db.write() as conn:
+            order = await self._locked_order(conn, partner_id, ref.merchantOrderNo, ref.orderNo)
+            order = await self._apply(conn, order, Expire())
+            if order.revoked:
+                return order
+            check_revocable(order)
+            if order.is_paid:
+                result = await self._book_refund(
+                    conn,
+                    order,
+                    order.total - order.refunded,
+                    refund_merchant_order_no=f"REVOKE-{order.order_no}",
+                    digest="revoke",
+                    request_time=self.clock.real_ms(),
+                    biz=None,
+                )
+                order = result.order
+            return await self._apply(conn, order, Revoke())
+
+    # --- helpers -----------------------------------------------------------
+
+    async def _book_refund(
+        self,
+        conn: AsyncConnection,
+        order: Order,
+        amount: Money,
+        *,
+        refund_merchant_order_no: str,
+        digest: str,
+        request_time: int,
+        biz: RefundBiz | None,
+    ) -> RefundResult:
+        now = self.clock.now_ms()
+        order = await self._apply(conn, order, Expire())
+        if biz is not None:
+            check_refundable(order, amount, now)
+        fee = fee_share(order, amount)
+        refund = Refund(
+            refund_no=new_refund_no(now),
+            partner_id=order.partner_id,
+            refund_merchant_order_no=refund_merchant_order_no,
+            origin_order_no=order.order_no,
+            fingerprint=digest,
+            status=RefundStatus.SUCCESS,
+            amount=amount,
+            fee_refunded=fee,
+            request_time=request_time,
+            created_at=now,
+            updated_at=now,
+            is_revoke=biz is None,
+            reason=biz.reason if biz else "revoke",
+            operator_name=biz.operatorName if biz else None,
+            notify_url=(biz.notifyUrl if biz else None) or order.notify_url,
+            device_id=biz.deviceId if biz else None,
+            secondary_merchant_id=biz.secondaryMerchantId if biz else None,
+            reserved=biz.reserved if biz else None,
+            details=biz.model_dump(include={"sharingParamList", "refundSharingAmount"})
+            if biz
+            else {},
+        )
+        merchant_account = (
+            ledger.merchant_pending(order.payee_mid)
+            if order.status is OrderStatus.PAID_SUCCESS
+            else ledger.merchant_available(order.payee_mid)
+        )
+        payer = (
+            ledger.wallet(order.payer_mid)
+            if order.pay_channel == "BALANCE" and order.payer_mid
+            else ledger.CARD_CLEARING
+        )
+        entry = ledger.refund_entry(
+            order.order_no,
+            refund.refund_no,
+            merchant_account=merchant_account,
+            payer=payer,
+            amount=amount,
+            fee_refunded=fee,
+        )
+        await ledger_repo.post(conn, entry, now)
+        order = await self._apply(conn, order, RecordRefund(amount, fee))
+        await refunds_repo.insert_refund(conn, refund)
+        if refund.notify_url:
+            await notifications.enqueue(
+                conn,
+                kind=NotificationKind.REFUND,
+                partner_id=order.partner_id,
+                subject_no=refund.refund_no,
+                url=refund.notify_url,
+                body={"refundOrder": refund_order(refund, order)},
+                now_ms=now,
+            )
+        return RefundResult(refund, order)
+
+    async def _repeat(self, conn: AsyncConnection, existing: Refund, digest: str) -> RefundResult:
+        if existing.fingerprint != digest:
+            raise BusinessError(
+                codes.REFUND_MERCHANT_ORDER_NO_EXIST,
+                f"refundMerchantOrderNo {existing.refund_merchant_order_no} was used"
+                " with different parameters",
+            )
+        order = await orders_repo.find_by_order_no(conn, existing.origin_order_no)
+        if order is None:
+            raise ApiError(codes.SYSTEM_ERROR, "the refund's payment order is missing")
+        return RefundResult(existing, order)
+
+    @staticmethod
+    async def _locked_order(
+        conn: AsyncConnection, partner_id: str, merchant_order_no: str | None, order_no: str | None
+    ) -> Order:
+        if merchant_order_no is not None:
+            order = await orders_repo.find(
+                conn, partner_id, merchant_order_no=merchant_order_no, for_update=True
+            )
+            if order is None:
+                raise BusinessError(
+                    codes.MERCHANT_ORDER_NO_NOT_EXIST,
+                    f"merchantOrderNo {merchant_order_no} does not exist",
+                )
+            return order
+        order = await orders_repo.find(conn, partner_id, order_no=order_no, for_update=True)
+        if order is None:
+            raise BusinessError(codes.ORDER_NO_NOT_EXIST, f"orderNo {order_no} does not exist")
+        return order
+
+    async def _apply(self, conn: AsyncConnection, order: Order, event: Event) -> Order:
+        now = self.clock.now_ms()
+        changed, effects = transition(order, event, now)
+        if changed is not order and not await orders_repo.save_transition(conn, order, changed):
+            raise ApiError(codes.SYSTEM_ERROR, "the order changed meanwhile, please retry")
+        await notifications.emit_order_effects(conn, changed, effects, now)
+        return changed
