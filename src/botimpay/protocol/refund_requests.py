@@ -10,7 +10,7 @@ from __future__ import annotations
 from pydantic import Field, field_validator, model_validator
 
 from botimpay.protocol.fields import Flag, PositiveMoney, Text32, Text64, Text200, Timestamp
-from botimpay.protocol.requests import OrderRef, SharingParam, WireModel
+from botimpay.protocol.requests import OrderRef, SharingParam, WireModel, require_exactly_one
 
 
 class RefundSharingParam(SharingParam):
@@ -53,8 +53,9 @@ class RefundBiz(WireModel):
             raise ValueError("refundMerchantOrderNo is required")
         if len(own) > 1:
             raise ValueError("refundMerchantOrderNo and merchantOrderNo differ; give one")
-        if (self.originMerchantOrderNo is None) == (self.originOrderNo is None):
-            raise ValueError("give exactly one of originMerchantOrderNo and originOrderNo")
+        require_exactly_one(
+            self.originMerchantOrderNo, self.originOrderNo, "originMerchantOrderNo", "originOrderNo"
+        )
         return self
 
     @property
@@ -70,8 +71,9 @@ class GetRefundBiz(WireModel):
 
     @model_validator(mode="after")
     def _exactly_one(self) -> GetRefundBiz:
-        if (self.refundMerchantOrderNo is None) == (self.orderNo is None):
-            raise ValueError("give exactly one of refundMerchantOrderNo and orderNo")
+        require_exactly_one(
+            self.refundMerchantOrderNo, self.orderNo, "refundMerchantOrderNo", "orderNo"
+        )
         return self
 
 

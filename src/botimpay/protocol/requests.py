@@ -30,6 +30,12 @@ from botimpay.protocol.fields import (
 )
 
 
+def require_exactly_one(first: object, second: object, first_name: str, second_name: str) -> None:
+    """The reference's "use either X or Y, never both" rule; the message names both."""
+    if (first is None) == (second is None):
+        raise ValueError(f"give exactly one of {first_name} and {second_name}")
+
+
 class WireModel(BaseModel):
     """Unknown fields are ignored, as the real gateway does; known ones are strict."""
 
@@ -147,8 +153,7 @@ class OrderRef(WireModel):
 
     @model_validator(mode="after")
     def _exactly_one(self) -> OrderRef:
-        if (self.merchantOrderNo is None) == (self.orderNo is None):
-            raise ValueError("give exactly one of merchantOrderNo and orderNo")
+        require_exactly_one(self.merchantOrderNo, self.orderNo, "merchantOrderNo", "orderNo")
         return self
 
 

@@ -36,6 +36,7 @@ from botimpay.protocol.requests import (
     UpdateExpiredTimeBiz,
 )
 from botimpay.services.auth import MerchantAuth
+from botimpay.services.refunds import RefundResult
 from botimpay.services.views import acquire_order, refund_order, refund_summary
 from botimpay.web import schemas
 from botimpay.web.body import parse_json_object, read_body
@@ -57,6 +58,13 @@ class Operation:
     request_model: type[BaseModel]
     response_model: type[BaseModel]
     handler: Handler
+
+
+def _refund_body(result: RefundResult) -> dict[str, Any]:
+    return {
+        "refundOrder": refund_order(result.refund, result.order),
+        "refundSummary": refund_summary(result.order),
+    }
 
 
 async def _place_order(
@@ -102,21 +110,13 @@ async def _revoke_order(
 async def _refund(
     state: AppState, auth: MerchantAuth, biz: RefundBiz, request_time: int
 ) -> dict[str, Any]:
-    result = await state.refunds.refund(auth.merchant.partner_id, biz, request_time)
-    return {
-        "refundOrder": refund_order(result.refund, result.order),
-        "refundSummary": refund_summary(result.order),
-    }
+    return _refund_body(await state.refunds.refund(auth.merchant.partner_id, biz, request_time))
 
 
 async def _get_refund(
     state: AppState, auth: MerchantAuth, biz: GetRefundBiz, request_time: int
 ) -> dict[str, Any]:
-    result = await state.refunds.get(auth.merchant.partner_id, biz)
-    return {
-        "refundOrder": refund_order(result.refund, result.order),
-        "refundSummary": refund_summary(result.order),
-    }
+    return _refund_body(await state.refunds.get(auth.merchant.partner_id, biz))
 
 
 OPERATIONS: tuple[Operation, ...] = (
