@@ -77,12 +77,16 @@ def fee_share(order: Order, amount: Money) -> Money:
     """The part of the payee fee this refund returns."""
     fee = order.payee_fee or Money.zero()
     fee_left = fee - order.fee_refunded
-    if order.refunded + amount == order.total:
+    left_after = order.total.fils - order.refunded.fils - amount.fils
+    if left_after <= 0:
         return fee_left
     share = (Decimal(fee.fils) * Decimal(amount.fils) / Decimal(order.total.fils)).quantize(
         Decimal(1), rounding=ROUND_HALF_UP
     )
-    return Money(min(int(share), fee_left.fils))
+    # Shares rounded down must not leave more fee than there is amount left to refund:
+    # the merchant's part of a later refund (amount - fee share) would go negative.
+    at_least = fee_left.fils - left_after
+    return Money(min(max(int(share), at_least), fee_left.fils))
 
 
 def check_revocable(order: Order) -> None:

@@ -79,6 +79,12 @@ class RefundService:
                 order = await self._locked_order(
                     conn, partner_id, biz.originMerchantOrderNo, biz.originOrderNo
                 )
+                # A concurrent twin may have committed while we waited for the order's lock.
+                existing = await refunds_repo.find(
+                    conn, partner_id, refund_merchant_order_no=biz.refund_number
+                )
+                if existing is not None:
+                    return await self._repeat(conn, existing, digest)
                 refund = await self._book_refund(
                     conn,
                     order,
@@ -107,10 +113,12 @@ class RefundService:
                 refund_merchant_order_no=ref.refundMerchantOrderNo,
                 refund_no=ref.orderNo,
             )
+            if refund is None and ref.orderNo is not None:
+                raise BusinessError(codes.ORDER_NO_NOT_EXIST, f"refund {ref.orderNo} is unknown")
             if refund is None:
-                number = ref.refundMerchantOrderNo or ref.orderNo
                 raise BusinessError(
-                    codes.REFUND_MERCHANT_ORDER_NO_NOT_EXIST, f"refund {number} does not exist"
+                    codes.REFUND_MERCHANT_ORDER_NO_NOT_EXIST,
+                    f"refund {ref.refundMerchantOrderNo} does not exist",
                 )
             order = await orders_repo.find_by_order_no(conn, refund.origin_order_no)
         if order is None:
@@ -120,24 +128,37 @@ class RefundService:
     async def revoke(self, partner_id: str, ref: OrderRef) -> Order:
         """Unpaid → FAILURE; paid → full refund and FAILURE; settled → full refund, stays
         SETTLED; `revoked` becomes "true"; refused with 62041 once refunded."""
-        async with self.db.write() as conn:
-            order = await self._locked_order(conn, partner_id, ref.merchantOrderNo, ref.orderNo)
-            order = await self._apply(conn, order, Expire())
-            if order.revoked:
-                return order
-            check_revocable(order)
-            if order.is_paid:
-                result = await self._book_refund(
-                    conn,
-                    order,
-                    order.total - order.refunded,
-                    refund_merchant_order_no=f"REVOKE-{order.order_no}",
-                    digest="revoke",
-                    request_time=self.clock.real_ms(),
-                    biz=None,
+        try:
+            async with self.db.write() as conn:
+                return await self._revoke(conn, partner_id, ref)
+        except IntegrityError as exc:
+            # A refund of another order took the number REVOKE-<orderNo> meanwhile.
+            raise BusinessError(codes.REVOKE_FAILURE, "please retry the revoke") from exc
+
+    async def _revoke(self, conn: AsyncConnection, partner_id: str, ref: OrderRef) -> Order:
+        order = await self._locked_order(conn, partner_id, ref.merchantOrderNo, ref.orderNo)
+        order = await self._apply(conn, order, Expire())
+        if order.revoked:
+            return order
+        check_revocable(order)
+        if order.is_paid:
+            number = f"REVOKE-{order.order_no}"
+            if await refunds_repo.find(conn, partner_id, refund_merchant_order_no=number):
+                raise BusinessError(
+                    codes.REVOKE_REJECTED,
+                    f"refundMerchantOrderNo {number} is taken by a refund of another order",
                 )
-                order = result.order
-            return await self._apply(conn, order, Revoke())
+            result = await self._book_refund(
+                conn,
+                order,
+                order.total - order.refunded,
+                refund_merchant_order_no=number,
+                digest="revoke",
+                request_time=self.clock.real_ms(),
+                biz=None,
+            )
+            order = result.order
+        return await self._apply(conn, order, Revoke())
 
     # --- helpers -----------------------------------------------------------
 
