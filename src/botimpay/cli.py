@@ -1,4 +1,4 @@
-"""The `botimpay` command line: init, serve and merchant administration.
+"""The `botimpay` command line: init, serve, worker, merchants and notifications.
 
 Every command takes `--db URL` (default ./botimpay.db, env BOTIMPAY_DB).
 Errors a user can cause print one line and exit 2, never a traceback.
@@ -47,6 +47,36 @@ db_option = click.option(
     show_default=True,
     help="sqlite:///path, a bare path, or postgresql://user@host/db",
 )
+
+
+def dispatcher_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Options of the notification dispatcher shared by `serve` and `worker`."""
+    options = [
+        click.option(
+            "--dispatch-interval-ms",
+            default=500,
+            show_default=True,
+            type=click.IntRange(10),
+            help="how long the dispatcher idles when no notification is due",
+        ),
+        click.option(
+            "--notify-timeout-ms",
+            default=10_000,
+            show_default=True,
+            type=click.IntRange(50),
+            help="read timeout of a notification POST (connect timeout: 5 s)",
+        ),
+        click.option(
+            "--notify-per-merchant",
+            default=4,
+            show_default=True,
+            type=click.IntRange(1),
+            help="notification POSTs in flight per merchant and process",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
 
 
 def _run(db_url: str, work: Callable[[Database], Awaitable[T]]) -> T:
@@ -142,6 +172,12 @@ def init(db_url: str, mode: str, key_dir: Path) -> None:
     help="business time until a PENDING test-card payment is confirmed",
 )
 @click.option(
+    "--no-dispatcher",
+    is_flag=True,
+    help="do not deliver notifications in this process (run `botimpay worker`s)",
+)
+@dispatcher_options
+@click.option(
     "--log-level",
     default="info",
     show_default=True,
@@ -158,9 +194,15 @@ def serve(
     sweep_interval_ms: int,
     settle_delay_ms: int,
     card_pending_ms: int,
+    no_dispatcher: bool,
+    dispatch_interval_ms: int,
+    notify_timeout_ms: int,
+    notify_per_merchant: int,
     log_level: str,
 ) -> None:
-    """Run the gateway (merchant API, docs, health) with uvicorn."""
+    """Run the gateway (merchant API, docs, health) with uvicorn.
+
+    Each process also delivers notifications unless --no-dispatcher is given."""
     import uvicorn
 
     from botimpay.store import migrate
@@ -173,6 +215,10 @@ def serve(
         sweep_interval_ms=sweep_interval_ms,
         settle_delay_ms=settle_delay_ms,
         card_pending_ms=card_pending_ms,
+        run_dispatcher=not no_dispatcher,
+        dispatch_interval_ms=dispatch_interval_ms,
+        notify_read_timeout_ms=notify_timeout_ms,
+        notify_per_merchant=notify_per_merchant,
     )
     _run(db_url, migrate.upgrade)
     logging.basicConfig(
@@ -200,6 +246,104 @@ def serve(
         log_level=log_level,
         access_log=False,
     )
+
+
+@main.command()
+@db_option
+@click.option(
+    "--mode",
+    type=click.Choice([m.value for m in Mode]),
+    default=Mode.SANDBOX.value,
+    show_default=True,
+    help="sandbox workers follow the sandbox clock (time travel)",
+)
+@dispatcher_options
+@click.option(
+    "--lease-ms",
+    default=60_000,
+    show_default=True,
+    type=click.IntRange(100),
+    help="how long a claimed notification is ours before others may take it",
+)
+@click.option(
+    "--log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(["debug", "info", "warning", "error"]),
+)
+def worker(
+    db_url: str,
+    mode: str,
+    dispatch_interval_ms: int,
+    notify_timeout_ms: int,
+    notify_per_merchant: int,
+    lease_ms: int,
+    log_level: str,
+) -> None:
+    """Deliver notifications only (no HTTP server); stops cleanly on SIGTERM/SIGINT.
+
+    Any number of workers may run against one database."""
+    import signal
+
+    from botimpay.notify.dispatcher import run_worker
+
+    settings = Settings(
+        db_url=db_url,
+        mode=Mode(mode),
+        dispatch_interval_ms=dispatch_interval_ms,
+        notify_read_timeout_ms=notify_timeout_ms,
+        notify_per_merchant=notify_per_merchant,
+        notify_lease_ms=lease_ms,
+    )
+    normalize_url(db_url)  # a bad --db fails here with one line
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await run_worker(settings, stop)
+
+    asyncio.run(main())
+
+
+@main.group()
+def notify() -> None:
+    """Inspect and resend merchant notifications."""
+
+
+@notify.command("list")
+@db_option
+@click.option("--order", "subject_no", default=None, help="only this orderNo (or refund orderNo)")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+def notify_list(db_url: str, subject_no: str | None, limit: int, as_json: bool) -> None:
+    """Notifications, newest first, with their delivery attempts."""
+    from botimpay.notify.admin import list_notifications
+
+    views = _run(db_url, lambda db: list_notifications(db, subject_no=subject_no, limit=limit))
+    if as_json:
+        click.echo(json.dumps(views, indent=2, ensure_ascii=False))
+        return
+    from rich.console import Console
+
+    from botimpay.notify.admin import as_table
+
+    Console(width=max(160, Console().width)).print(as_table(views))
+
+
+@notify.command("resend")
+@db_option
+@click.argument("notify_id")
+def notify_resend(db_url: str, notify_id: str) -> None:
+    """Deliver a notification again (same notify_id), even a DELIVERED or FAILED one."""
+    from botimpay.notify.admin import resend
+
+    _run(db_url, lambda db: resend(db, notify_id))
+    click.echo(f"notification {notify_id} is due now; a dispatcher will deliver it")
 
 
 @main.group()

@@ -31,6 +31,13 @@ class Settings:
     run_sweeper: bool = True
     settle_delay_ms: int = 24 * 3600 * 1000
     card_pending_ms: int = 5_000
+    # Notification dispatcher (botimpay.notify)
+    run_dispatcher: bool = True
+    dispatch_interval_ms: int = 500
+    notify_connect_timeout_ms: int = 5_000
+    notify_read_timeout_ms: int = 10_000
+    notify_per_merchant: int = 4
+    notify_lease_ms: int = 60_000
 
     @property
     def is_sandbox(self) -> bool:

@@ -21,7 +21,9 @@ RETRY_DELAYS_MS: tuple[int, ...] = (
     900 * MINUTE_MS,
 )
 MAX_ATTEMPTS = len(RETRY_DELAYS_MS) + 1
-_SUCCESS_BODY = re.compile(rb'^\s*\{\s*"response"\s*:\s*"success"\s*\}\s*$', re.IGNORECASE)
+_SUCCESS_BODY = re.compile(
+    rb'^\s*(?:\{\s*"response"\s*:\s*"success"\s*\}|"?success"?)\s*$', re.IGNORECASE
+)
 
 
 class NotificationStatus(StrEnum):
@@ -36,7 +38,8 @@ class NotificationKind(StrEnum):
 
 
 def is_acknowledged(http_status: int, body: bytes) -> bool:
-    """HTTP 2xx with `{"response":"SUCCESS"}`, any case, any whitespace."""
+    """HTTP 2xx with `{"response":"SUCCESS"}` (DESIGN.md), or the plain `success` the
+    reference's notification page asks for; any case, any surrounding whitespace."""
     return 200 <= http_status < 300 and bool(_SUCCESS_BODY.match(body))
 
 

@@ -1,6 +1,7 @@
 """The application factory: `create_app(settings)` wires state, routers and tasks.
 
-Background tasks (the expiry sweeper) start and stop with the lifespan.
+Background tasks (the expiry sweeper, the notification dispatcher) start and
+stop with the lifespan.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from starlette.staticfiles import StaticFiles
 
 from botimpay import __version__
 from botimpay.clock import Clock
+from botimpay.notify.dispatcher import Dispatcher
 from botimpay.settings import Settings
 from botimpay.web import appshell, checkout, demo_shop, health, merchant_api, qr, sandbox_api
 from botimpay.web.docs import install_docs
@@ -67,9 +69,16 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
             tasks.append(asyncio.create_task(_follow_sandbox_clock(state), name="sandbox-clock"))
         if settings.run_sweeper:
             tasks.append(asyncio.create_task(_sweep_forever(state), name="expiry-sweeper"))
+        background = contextlib.AsyncExitStack()
+        if settings.run_dispatcher:  # one dispatcher per process; drains on shutdown
+            dispatcher = Dispatcher.from_settings(
+                settings, state.db, state.clock, authenticator=state.authenticator
+            )
+            await background.enter_async_context(dispatcher.running())
         try:
             yield
         finally:
+            await background.aclose()
             for task in tasks:
                 task.cancel()
             for task in tasks:

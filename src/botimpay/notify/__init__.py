@@ -1,0 +1,6 @@
+"""The notification dispatcher: outbox rows become signed POSTs to the merchant's notifyUrl.
+
+`delivery` builds, signs and sends one attempt and classifies the answer;
+`dispatcher` claims due rows with a lease, delivers them concurrently and
+schedules retries in business time; `admin` lists notifications and resends one.
+"""

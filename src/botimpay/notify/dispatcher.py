@@ -1,0 +1,332 @@
+"""The outbox dispatcher: claims due notifications, delivers them concurrently, schedules retries.
+
+A claim is a lease in real time (default 60 s): a dispatcher killed mid-delivery
+loses its rows only until the lease ends, then any dispatcher takes them again
+(at-least-once). Retries follow domain.notification in *business* time, so
+sandbox time travel drives the schedule; after 8 attempts a row is FAILED.
+Several dispatchers (in `serve` processes and `botimpay worker`s) may run on one
+database; PostgreSQL hands each due row to one of them (SKIP LOCKED).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from enum import StrEnum
+
+from botimpay.clock import Clock
+from botimpay.domain.notification import NotificationStatus, next_attempt_delay
+from botimpay.notify.delivery import AttemptResult, Outcome, Sender, build_body, safe_url
+from botimpay.services.auth import Authenticator, RateLimiter
+from botimpay.services.sandbox import SandboxClock
+from botimpay.settings import Settings
+from botimpay.store import outbox_repo
+from botimpay.store.database import Database
+from botimpay.store.outbox_repo import OutboxRow
+
+log = logging.getLogger("botimpay.notify")
+
+DEFAULT_LEASE_MS = 60_000
+DEFAULT_MAX_IN_FLIGHT = 32
+DRAIN_MS = 5_000
+
+
+class Verdict(StrEnum):
+    """What became of one claimed row (the fields of DispatchCounts)."""
+
+    DELIVERED = "delivered"
+    RETRYING = "retrying"
+    FAILED = "failed"
+    CONFLICT = "conflict"  # another dispatcher recorded this attempt first
+    ERROR = "error"  # not recorded; the row comes back when the lease ends
+    EXPIRED = "expired"  # the lease ended before a slot was free; not attempted
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchCounts:
+    """What one run_once did: rows claimed and what became of them."""
+
+    claimed: int = 0
+    delivered: int = 0
+    retrying: int = 0
+    failed: int = 0
+    conflict: int = 0
+    error: int = 0
+    expired: int = 0
+
+    @classmethod
+    def of(cls, claimed: int, verdicts: list[Verdict]) -> DispatchCounts:
+        seen = Counter(verdicts)
+        return cls(
+            claimed=claimed,
+            delivered=seen[Verdict.DELIVERED],
+            retrying=seen[Verdict.RETRYING],
+            failed=seen[Verdict.FAILED],
+            conflict=seen[Verdict.CONFLICT],
+            error=seen[Verdict.ERROR],
+            expired=seen[Verdict.EXPIRED],
+        )
+
+
+class Dispatcher:
+    """Delivers due outbox rows; one instance per process, shared HTTP client."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        sender: Sender,
+        *,
+        authenticator: Authenticator | None = None,
+        sandbox_clock: SandboxClock | None = None,
+        lease_ms: int = DEFAULT_LEASE_MS,
+        interval_ms: int = 500,
+        max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+        per_merchant: int = 4,
+    ) -> None:
+        if lease_ms <= 0 or interval_ms <= 0 or max_in_flight <= 0 or per_merchant <= 0:
+            raise ValueError("lease, interval and concurrency limits must be positive")
+        self.db = db
+        self.clock = clock
+        self.sender = sender
+        self.authenticator = authenticator or Authenticator(db, RateLimiter(0))
+        self.sandbox_clock = sandbox_clock
+        self.lease_ms = lease_ms
+        self.interval_ms = interval_ms
+        self.max_in_flight = max_in_flight
+        self.per_merchant = per_merchant
+        self._slots = asyncio.Semaphore(max_in_flight)
+        self._merchant_slots: dict[str, asyncio.Semaphore] = {}
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        db: Database,
+        clock: Clock,
+        *,
+        authenticator: Authenticator | None = None,
+        sandbox_clock: SandboxClock | None = None,
+    ) -> Dispatcher:
+        sender = Sender(
+            connect_timeout_ms=settings.notify_connect_timeout_ms,
+            read_timeout_ms=settings.notify_read_timeout_ms,
+            max_connections=DEFAULT_MAX_IN_FLIGHT,
+        )
+        return cls(
+            db,
+            clock,
+            sender,
+            authenticator=authenticator,
+            sandbox_clock=sandbox_clock,
+            lease_ms=settings.notify_lease_ms,
+            interval_ms=settings.dispatch_interval_ms,
+            per_merchant=settings.notify_per_merchant,
+        )
+
+    async def aclose(self) -> None:
+        await self.sender.aclose()
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """run_forever as a background task for the duration of the block, then closed."""
+        stop = asyncio.Event()
+        task = asyncio.create_task(self.run_forever(stop), name="notify-dispatcher")
+        try:
+            yield
+        finally:
+            stop.set()
+            try:
+                await task
+            finally:
+                await self.aclose()
+
+    async def run_once(self) -> DispatchCounts:
+        """Claims one batch of due rows, delivers them all and waits for the verdicts."""
+        claimed_at = self.clock.real_ms()
+        rows = await self._claim(self.max_in_flight)
+        verdicts = await asyncio.gather(*(self._deliver(row, claimed_at) for row in rows))
+        return DispatchCounts.of(len(rows), list(verdicts))
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        """Keeps claiming while there is capacity; idles `interval_ms` when nothing is due.
+
+        Errors are logged and the loop goes on. When `stop` is set it stops claiming,
+        gives deliveries in flight DRAIN_MS to finish and cancels the rest (their
+        rows come back when the lease ends).
+        """
+        in_flight: dict[int, asyncio.Task[Verdict]] = {}
+        stopped = asyncio.create_task(stop.wait())
+        try:
+            while not stop.is_set():
+                busy = False
+                try:
+                    busy = await self._fill(in_flight)
+                except Exception:
+                    log.exception("dispatcher: claiming due notifications failed; retrying")
+                if not busy:
+                    await asyncio.wait({stopped}, timeout=self.interval_ms / 1000)
+        finally:
+            stopped.cancel()
+            await self._drain(in_flight)
+
+    async def _fill(self, in_flight: dict[int, asyncio.Task[Verdict]]) -> bool:
+        """Starts deliveries for newly claimed rows; True if the batch was full."""
+        free = self.max_in_flight - len(in_flight)
+        if free <= 0:
+            return False
+        if self.sandbox_clock is not None:
+            await self.sandbox_clock.refresh()
+        claimed_at = self.clock.real_ms()
+        rows = await self._claim(free)
+        started = 0
+        for row in rows:
+            if row.id in in_flight:  # our own lease ran out while still delivering
+                continue
+            task = asyncio.create_task(
+                self._deliver(row, claimed_at), name=f"notify-{row.notify_id}"
+            )
+            in_flight[row.id] = task
+            task.add_done_callback(functools.partial(_forget, in_flight, row.id))
+            started += 1
+        return started == free
+
+    async def _drain(self, in_flight: dict[int, asyncio.Task[Verdict]]) -> None:
+        tasks = set(in_flight.values())
+        if not tasks:
+            return
+        _done, pending = await asyncio.wait(tasks, timeout=DRAIN_MS / 1000)
+        for task in pending:
+            task.cancel()
+        for task in pending:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _claim(self, limit: int) -> list[OutboxRow]:
+        async with self.db.write() as conn:
+            return await outbox_repo.claim_due(
+                conn,
+                business_now=self.clock.now_ms(),
+                real_now=self.clock.real_ms(),
+                lease_ms=self.lease_ms,
+                limit=limit,
+            )
+
+    def _merchant_slot(self, partner_id: str) -> asyncio.Semaphore:
+        slot = self._merchant_slots.get(partner_id)
+        if slot is None:
+            slot = self._merchant_slots[partner_id] = asyncio.Semaphore(self.per_merchant)
+        return slot
+
+    async def _deliver(self, row: OutboxRow, claimed_at: int) -> Verdict:
+        """One attempt for a claimed row, recorded with the row's next state."""
+        try:
+            async with self._slots, self._merchant_slot(row.partner_id):
+                if self.clock.real_ms() >= claimed_at + self.lease_ms:
+                    # Waited for a slot longer than the lease: the row may be another
+                    # dispatcher's now; leave it to whoever claims it next.
+                    return Verdict.EXPIRED
+                return await self._attempt(row)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("dispatcher: notification %s not attempted; retried later", row.notify_id)
+            return Verdict.ERROR
+
+    async def _attempt(self, row: OutboxRow) -> Verdict:
+        auth = await self.authenticator.load(row.partner_id)
+        if auth is None:
+            raise LookupError(f"merchant {row.partner_id} is gone")
+        started_at = self.clock.now_ms()
+        real_started_at = self.clock.real_ms()
+        body = build_body(row.payload, notify_id=row.notify_id, now_ms=started_at)
+        result = await self.sender.post(row.url, body, auth.sign(body))
+        return await self._record(row, result, started_at, real_started_at)
+
+    async def _record(
+        self, row: OutboxRow, result: AttemptResult, started_at: int, real_started_at: int
+    ) -> Verdict:
+        attempt_no = row.attempts + 1
+        finished_at = self.clock.now_ms()
+        delay = next_attempt_delay(attempt_no)
+        if result.outcome is Outcome.SUCCESS:
+            status, verdict, next_at = NotificationStatus.DELIVERED, Verdict.DELIVERED, finished_at
+        elif delay is None:
+            status, verdict, next_at = NotificationStatus.FAILED, Verdict.FAILED, finished_at
+        else:
+            # The next attempt is due `delay` after this one ended, in business time.
+            status, verdict = NotificationStatus.PENDING, Verdict.RETRYING
+            next_at = finished_at + delay
+        async with self.db.write() as conn:
+            saved = await outbox_repo.record_attempt(
+                conn,
+                row,
+                attempt_no=attempt_no,
+                started_at=started_at,
+                real_started_at=real_started_at,
+                latency_ms=result.latency_ms,
+                http_status=result.http_status,
+                outcome=result.outcome.value,
+                excerpt=result.excerpt,
+                status=status,
+                next_attempt_at=next_at,
+                delivered_at=finished_at if status is NotificationStatus.DELIVERED else None,
+            )
+        log.info(
+            "notification %s (%s %s) attempt %d to %s: %s%s in %d ms -> %s",
+            row.notify_id,
+            row.kind.value,
+            row.subject_no,
+            attempt_no,
+            safe_url(row.url),
+            result.outcome.value,
+            f" {result.http_status}" if result.http_status is not None else "",
+            result.latency_ms,
+            status.value if saved else "already recorded by another dispatcher",
+        )
+        return verdict if saved else Verdict.CONFLICT
+
+
+def _forget(
+    in_flight: dict[int, asyncio.Task[Verdict]], key: int, _task: asyncio.Task[Verdict]
+) -> None:
+    in_flight.pop(key, None)
+
+
+async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
+    """`botimpay worker`: a dispatcher on its own until `stop` is set."""
+    from botimpay.errors import ConfigError
+    from botimpay.store import migrate
+    from botimpay.store.database import open_database
+
+    db = open_database(settings.db_url, pool_size=4)
+    if await migrate.current_revision(db) is None:
+        await db.dispose()
+        raise ConfigError("the database has no botimpay schema: run `botimpay init` first")
+    clock = Clock()
+    sandbox_clock = SandboxClock(db, clock) if settings.is_sandbox else None
+    dispatcher = Dispatcher.from_settings(settings, db, clock, sandbox_clock=sandbox_clock)
+    if settings.notify_lease_ms < dispatcher.sender.deadline_ms:
+        log.warning(
+            "lease (%d ms) is shorter than one attempt may take (%d ms): other dispatchers"
+            " may send a slow notification again",
+            settings.notify_lease_ms,
+            dispatcher.sender.deadline_ms,
+        )
+    log.info(
+        "notification worker started: lease %d ms, idle poll %d ms, read timeout %d ms",
+        settings.notify_lease_ms,
+        settings.dispatch_interval_ms,
+        settings.notify_read_timeout_ms,
+    )
+    try:
+        await dispatcher.run_forever(stop)
+    finally:
+        await dispatcher.aclose()
+        await db.dispose()
+        log.info("notification worker stopped")
