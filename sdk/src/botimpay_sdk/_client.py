@@ -159,10 +159,10 @@ class Client(_BaseClient):
         self, merchant_order_no: str | None = None, *, order_no: str | None = None
     ) -> AcquireOrder:
         """Cancels a CREATED order (acquire2/cancelOrder); it becomes FAILURE.
-        ApiError 62001 / 62002 / 62003 when it is already paid / failed / settled."""
-        return self._run(
-            self._perform(ops.cancel_order(merchant_order_no, order_no))
-        )
+        ApiError 62001 / 62002 / 62003 when it is already paid / failed / settled.
+        Retried; a resend after a lost answer that finds the order cancelled
+        returns it instead of raising 62002."""
+        return self._run(_flows.cancel_order(self._config, merchant_order_no, order_no))
 
     def update_expired_time(
         self,
@@ -301,9 +301,7 @@ class AsyncClient(_BaseClient):
         self, merchant_order_no: str | None = None, *, order_no: str | None = None
     ) -> AcquireOrder:
         """See `Client.cancel_order`."""
-        return await self._run(
-            self._perform(ops.cancel_order(merchant_order_no, order_no))
-        )
+        return await self._run(_flows.cancel_order(self._config, merchant_order_no, order_no))
 
     async def update_expired_time(
         self,

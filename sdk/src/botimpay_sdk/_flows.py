@@ -42,6 +42,7 @@ Effect: TypeAlias = Send | Sleep
 Reply: TypeAlias = httpx.Response | Exception | None
 Flow: TypeAlias = Generator[Effect, Reply, T]
 
+_CANCELLED_FAIL_CODES = frozenset({None, "", "ORDER_CANCELLED"})
 _ALREADY_FINAL = {
     ORDER_PAID: OrderStatus.PAID_SUCCESS,
     ORDER_SETTLED: OrderStatus.SETTLED,
@@ -49,8 +50,17 @@ _ALREADY_FINAL = {
 }
 
 
-def perform(config: Config, call: Call[T], *, retry: RetryPolicy | None = None) -> Flow[T]:
-    """Send `call`; resend the identical bytes on retryable failures if it is idempotent."""
+def perform(
+    config: Config,
+    call: Call[T],
+    *,
+    retry: RetryPolicy | None = None,
+    failures: list[SdkError] | None = None,
+) -> Flow[T]:
+    """Send `call`; resend the identical bytes on retryable failures if it is idempotent.
+
+    Each failure that led to a resend is appended to `failures` when given.
+    """
     policy = retry if retry is not None else config.retry
     attempts = policy.attempts if call.idempotent else 1
     request = encode_request(config, call)
@@ -64,6 +74,8 @@ def perform(config: Config, call: Call[T], *, retry: RetryPolicy | None = None) 
         except SdkError as exc:
             if attempt >= attempts or not exc.retryable:
                 raise
+            if failures is not None:
+                failures.append(exc)
             delay = policy.delay(attempt, config.rng)
             logger.warning(
                 "%s failed (%s); retry %d of %d in %.1fs",
@@ -71,6 +83,36 @@ def perform(config: Config, call: Call[T], *, retry: RetryPolicy | None = None) 
             )
         yield Sleep(delay)
         attempt += 1
+
+
+def cancel_order(
+    config: Config, merchant_order_no: str | None, order_no: str | None
+) -> Flow[AcquireOrder]:
+    """cancelOrder, resent on retryable failures, that tells a lost answer from a refusal.
+
+    When an attempt failed without a usable answer (the gateway may have cancelled
+    the order all the same) and the resend is refused with 62002 ORDER_FAILURE,
+    the order is read: if it is FAILURE because it was cancelled (failCode
+    ORDER_CANCELLED, or none given) that order is returned, as the first answer
+    would have been. Any other 62002 is raised as usual.
+    """
+    failures: list[SdkError] = []
+    try:
+        return (
+            yield from perform(
+                config, ops.cancel_order(merchant_order_no, order_no), failures=failures
+            )
+        )
+    except ApiError as exc:
+        if exc.code != ORDER_FAILURE or not failures:
+            raise
+        refusal = exc
+    order = yield from perform(config, ops.get_order(merchant_order_no, order_no))
+    if order.status != OrderStatus.FAILURE or order.fail_code not in _CANCELLED_FAIL_CODES:
+        raise refusal
+    logger.info("cancelOrder %s: an earlier attempt cancelled the order",
+                merchant_order_no or order_no)
+    return order
 
 
 def _check_range(name: str, bounds: tuple[float, float]) -> tuple[float, float]:

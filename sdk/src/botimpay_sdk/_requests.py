@@ -7,7 +7,7 @@ the official SDK always sends (`paySceneParams`, the three accessory parts).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -17,12 +17,16 @@ from pydantic.alias_generators import to_camel
 from botimpay_sdk._money import ExactDecimal, OutgoingMoney, PositiveMoney
 from botimpay_sdk._scenes import PayScene
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_MS = timedelta(milliseconds=1)
+
 
 def _to_millis(value: Any) -> Any:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("give an aware datetime (with tzinfo) or epoch milliseconds")
-        return int(value.timestamp() * 1000)
+        # Integer arithmetic: timestamp() * 1000 is a float and can land 1 ms early.
+        return (value - _EPOCH) // _ONE_MS
     if isinstance(value, bool | float):
         raise ValueError("give epoch milliseconds as an int")
     return value
