@@ -11,7 +11,7 @@ SHOP_PORT ?= 8001
 SHOP_DB   ?= ./shop.db
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: run shop test test-pg lint install clean
+.PHONY: run shop test test-browser test-pg lint install clean
 
 $(STAMP): pyproject.toml sdk/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,12 +33,15 @@ shop: $(STAMP)  ## the example shop (examples/shop) on SHOP_PORT, paying through
 	  --private-key botimpay-keys/demo-merchant-private.pem \
 	  --gateway-public-key botimpay-keys/gateway-public-200000000888.pem
 
-test: $(STAMP)  ## the whole suite on SQLite, then the SDK's own tests
-	$(BIN)/pytest -q
+test: $(STAMP)  ## the whole suite on SQLite (browser tests: make test-browser), then the SDK's
+	$(BIN)/pytest -q -m "not browser"
 	$(BIN)/pytest -q sdk/tests
 
+test-browser: $(STAMP)  ## checkout and app shell in Debian's Chromium (apt-get install -y chromium)
+	$(BIN)/pytest -q -m browser tests/browser
+
 test-pg: $(STAMP)  ## the same suite on the local PostgreSQL server
-	BOTIMPAY_TEST_DB=$(PG_URL) $(BIN)/pytest -q
+	BOTIMPAY_TEST_DB=$(PG_URL) $(BIN)/pytest -q -m "not browser"
 
 lint: $(STAMP)  ## ruff on everything, mypy --strict on src/ and sdk/src
 	$(BIN)/ruff check src tests sdk examples
