@@ -1,0 +1,27 @@
+"""The `botimpay` command line: init, serve, worker, merchants, ledger, notifications.
+
+Every command takes `--db URL` (default ./botimpay.db, env BOTIMPAY_DB).
+Errors a user can cause print one line and exit 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import click
+
+from botimpay.cli.common import Cli
+from botimpay.cli.ledger import ledger
+from botimpay.cli.merchants import merchant
+from botimpay.cli.notify import notify
+from botimpay.cli.server import init, serve, worker
+
+
+@click.group(cls=Cli)
+@click.version_option(package_name="botimpay")
+def main() -> None:
+    """botimpay: a Botim Money Business acquiring gateway you run yourself."""
+
+
+for command in (init, serve, worker, merchant, ledger, notify):
+    main.add_command(command)
+
+__all__ = ["main"]

@@ -1,0 +1,222 @@
+"""`botimpay init`, `serve` and `worker`: set up the database and run the gateway."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from pathlib import Path
+
+import click
+
+from botimpay.cli.common import db_option, dispatcher_options, run_db
+from botimpay.clock import Clock
+from botimpay.services.setup import initialise
+from botimpay.settings import Mode, Settings
+from botimpay.store.database import normalize_url, redact
+
+
+@click.command()
+@db_option
+@click.option(
+    "--mode",
+    type=click.Choice([m.value for m in Mode]),
+    default=Mode.SANDBOX.value,
+    show_default=True,
+)
+@click.option(
+    "--key-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("botimpay-keys"),
+    show_default=True,
+    help="where the demo merchant's key files are written",
+)
+def init(db_url: str, mode: str, key_dir: Path) -> None:
+    """Create or upgrade the schema; in sandbox mode also the demo merchant."""
+    sandbox = Mode(mode) is Mode.SANDBOX
+    demo = run_db(db_url, lambda db: initialise(db, Clock(), sandbox=sandbox, key_dir=key_dir))
+    click.echo(f"botimpay initialised ({mode}) at {redact(normalize_url(db_url))}")
+    if demo is not None:
+        click.echo(f"demo merchant partner id:  {demo.partner_id}")
+        click.echo(f"demo merchant private key: {demo.private_key_path}")
+        click.echo(f"demo merchant public key:  {demo.public_key_path}")
+        click.echo(f"gateway public key:        {demo.gateway_public_key_path}")
+
+
+@click.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--mode",
+    type=click.Choice([m.value for m in Mode]),
+    default=Mode.SANDBOX.value,
+    show_default=True,
+)
+@click.option("--public-url", default=None, help="base URL customers reach (tokenUrl links)")
+@click.option(
+    "--rate-limit",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(0),
+    help="requests per second per merchant and worker; 0 = unlimited",
+)
+@click.option(
+    "--sweep-interval-ms",
+    default=5000,
+    show_default=True,
+    type=click.IntRange(50),
+    help="how often expired orders are marked FAILURE in the background",
+)
+@click.option(
+    "--settle-delay-ms",
+    default=24 * 3600 * 1000,
+    show_default=True,
+    type=click.IntRange(0),
+    help="business time between payment and settlement",
+)
+@click.option(
+    "--card-pending-ms",
+    default=5000,
+    show_default=True,
+    type=click.IntRange(0),
+    help="business time until a PENDING test-card payment is confirmed",
+)
+@click.option(
+    "--no-dispatcher",
+    is_flag=True,
+    help="do not deliver notifications in this process (run `botimpay worker`s)",
+)
+@dispatcher_options
+@click.option(
+    "--log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(["debug", "info", "warning", "error"]),
+)
+def serve(
+    db_url: str,
+    host: str,
+    port: int,
+    workers: int,
+    mode: str,
+    public_url: str | None,
+    rate_limit: int,
+    sweep_interval_ms: int,
+    settle_delay_ms: int,
+    card_pending_ms: int,
+    no_dispatcher: bool,
+    dispatch_interval_ms: int,
+    notify_timeout_ms: int,
+    notify_per_merchant: int,
+    log_level: str,
+) -> None:
+    """Run the gateway (merchant API, docs, health) with uvicorn.
+
+    Each process also delivers notifications unless --no-dispatcher is given."""
+    import uvicorn
+
+    from botimpay.store import migrate
+
+    settings = Settings(
+        db_url=db_url,
+        mode=Mode(mode),
+        public_url=(public_url or f"http://{host}:{port}").rstrip("/"),
+        rate_limit=rate_limit,
+        sweep_interval_ms=sweep_interval_ms,
+        settle_delay_ms=settle_delay_ms,
+        card_pending_ms=card_pending_ms,
+        run_dispatcher=not no_dispatcher,
+        dispatch_interval_ms=dispatch_interval_ms,
+        notify_read_timeout_ms=notify_timeout_ms,
+        notify_per_merchant=notify_per_merchant,
+    )
+    run_db(db_url, migrate.upgrade)
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    click.echo(f"botimpay {mode} gateway on {settings.public_url}")
+    click.echo(f"  merchant API: {settings.public_url}/sgs/api/acquire2/placeOrder")
+    click.echo(f"  API docs:     {settings.public_url}/docs")
+    click.echo(f"  health:       {settings.public_url}/healthz")
+    click.echo(f"  database:     {redact(normalize_url(db_url))}")
+    if workers == 1:
+        from botimpay.web.app import create_app
+
+        uvicorn.run(
+            create_app(settings), host=host, port=port, log_level=log_level, access_log=False
+        )
+        return
+    os.environ.update(settings.to_env())
+    uvicorn.run(
+        "botimpay.web.app:create_app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        access_log=False,
+    )
+
+
+@click.command()
+@db_option
+@click.option(
+    "--mode",
+    type=click.Choice([m.value for m in Mode]),
+    default=Mode.SANDBOX.value,
+    show_default=True,
+    help="sandbox workers follow the sandbox clock (time travel)",
+)
+@dispatcher_options
+@click.option(
+    "--lease-ms",
+    default=60_000,
+    show_default=True,
+    type=click.IntRange(100),
+    help="how long a claimed notification is ours before others may take it",
+)
+@click.option(
+    "--log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(["debug", "info", "warning", "error"]),
+)
+def worker(
+    db_url: str,
+    mode: str,
+    dispatch_interval_ms: int,
+    notify_timeout_ms: int,
+    notify_per_merchant: int,
+    lease_ms: int,
+    log_level: str,
+) -> None:
+    """Deliver notifications only (no HTTP server); stops cleanly on SIGTERM/SIGINT.
+
+    Any number of workers may run against one database."""
+    import signal
+
+    from botimpay.notify.dispatcher import run_worker
+
+    settings = Settings(
+        db_url=db_url,
+        mode=Mode(mode),
+        dispatch_interval_ms=dispatch_interval_ms,
+        notify_read_timeout_ms=notify_timeout_ms,
+        notify_per_merchant=notify_per_merchant,
+        notify_lease_ms=lease_ms,
+    )
+    normalize_url(db_url)  # a bad --db fails here with one line
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await run_worker(settings, stop)
+
+    asyncio.run(main())
