@@ -153,7 +153,7 @@ def test_result_reaches_the_parent_window(
     frame.get_by_role("button", name="Sign in").click()
     frame.get_by_role("button", name="Pay AED 12.34").click()
     expect(frame.get_by_role("heading", name="Payment successful")).to_be_visible()
-    page.wait_for_function("window.results.length > 0")
+    page.wait_for_function("() => window.results.length > 0")
     shot(page, "checkout in a webview")
     results = page.evaluate("window.results")
     assert results == [
@@ -176,7 +176,7 @@ def test_cancel_in_a_webview_tells_the_parent(
     frame = open_in_webview(page, gateway, url)
     frame.get_by_role("link", name="Cancel").click()
     expect(frame.get_by_role("heading", name="Payment cancelled")).to_be_visible()
-    page.wait_for_function("window.results.length > 0")
+    page.wait_for_function("() => window.results.length > 0")
     shot(page, "cancelled in a webview")
     message = page.evaluate("window.results[0].data")
     assert message == {
@@ -208,7 +208,7 @@ def test_giving_up_after_a_failure_in_a_webview(
     close = frame.get_by_role("button", name="Close")
     expect(close).to_be_visible()  # shown only inside an app window
     close.click()
-    page.wait_for_function("window.results.length >= 2")
+    page.wait_for_function("() => window.results.length >= 2")
     shot(page, "failed in a webview")
     results = [item["data"] for item in page.evaluate("window.results")]
     assert {r["result"] for r in results} == {"PAYMENT_FAILED"}
