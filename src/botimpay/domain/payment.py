@@ -88,5 +88,6 @@ def refuse_if_locked(member: Member, now_ms: int) -> None:
         minutes = max(1, (member.locked_until - now_ms + 59_999) // 60_000)
         raise CheckoutRefused(
             Reason.LOCKED,
-            f"Too many wrong payment passwords. Try again in {minutes} minutes.",
+            f"Too many wrong payment passwords. Try again in {minutes} "
+            f"{'minute' if minutes == 1 else 'minutes'}.",
         )

@@ -4,7 +4,9 @@ Locks are always taken in the same order (order row, member row, accounts by
 kind and owner) so concurrent payments queue instead of deadlocking. Exactly
 one payment can succeed per order: the order row is locked and its version
 checked; a wallet can never go negative: its row is locked, its balance
-checked, and the UPDATE itself refuses to go below zero.
+checked, and the UPDATE itself refuses to go below zero. An attempt is judged
+at one business instant, taken once its order is locked, so an expiry falling
+in the middle of an attempt cannot turn into an error.
 """
 
 from __future__ import annotations
@@ -130,9 +132,9 @@ class PaymentService:
         card: Card | None,
         outcome: CardOutcome,
     ) -> PaymentResult:
-        now = self.clock.now_ms()
         order = await self._locked_order(conn, token, order_no)
-        order = await self._apply(conn, order, Expire())
+        now = self.clock.now_ms()
+        order = await self._apply(conn, order, Expire(), now)
         refuse_unless_payable(order, now)
         member = await members_repo.by_id(conn, member_id, for_update=True)
         if member is None:
@@ -140,7 +142,7 @@ class PaymentService:
         refuse_if_locked(member, now)
         refuse_wrong_payer(order, member, member.eid_hash)
         if binds_payer(order):
-            order = await self._apply(conn, order, BindPayer(member.member_id))
+            order = await self._apply(conn, order, BindPayer(member.member_id), now)
         await self._check_password(conn, order, member, password, now)
         if await self._has_pending_attempt(conn, order.order_no):
             raise CheckoutRefused(
@@ -156,7 +158,7 @@ class PaymentService:
                 f" for AED {order.total.amount}."
             )
             return await self._failed(
-                conn, order, member, method, Reason.INSUFFICIENT_BALANCE, message
+                conn, order, member, method, Reason.INSUFFICIENT_BALANCE, message, now
             )
         return await self._succeed(conn, order, member.member_id, wallet, "BALANCE", now)
 
@@ -176,7 +178,13 @@ class PaymentService:
             )
         if outcome is CardOutcome.FAILURE:
             return await self._failed(
-                conn, order, member, Method.CARD, Reason.CARD_DECLINED, "The card was declined."
+                conn,
+                order,
+                member,
+                Method.CARD,
+                Reason.CARD_DECLINED,
+                "The card was declined.",
+                now,
             )
         if outcome is CardOutcome.PENDING:
             await self._record_attempt(conn, order, member.member_id, Method.CARD, "PENDING", None)
@@ -214,7 +222,10 @@ class PaymentService:
         payer: ledger.AccountRef,
         channel: str,
         now: int,
+        *,
+        record_attempt: bool = True,
     ) -> PaymentResult:
+        """Books the payment; `record_attempt=False` when a pending attempt is being resolved."""
         record = await merchants_repo.load(conn, order.payee_mid)
         if record is None:
             raise CheckoutRefused(Reason.FAILED, "The merchant of this order no longer exists.")
@@ -224,8 +235,9 @@ class PaymentService:
             ledger.payment_entry(order.order_no, payer, order.payee_mid, order.total, fee),
             now,
         )
-        paid = await self._apply(conn, order, Pay(member_id, channel, fee))
-        await self._record_attempt(conn, order, member_id, Method(channel), "SUCCESS", None)
+        paid = await self._apply(conn, order, Pay(member_id, channel, fee), now)
+        if record_attempt:
+            await self._record_attempt(conn, order, member_id, Method(channel), "SUCCESS", None)
         return PaymentResult("SUCCESS", paid, "Payment successful.")
 
     async def _failed(
@@ -236,10 +248,11 @@ class PaymentService:
         method: Method,
         reason: Reason,
         message: str,
+        now: int,
     ) -> PaymentResult:
         await self._record_attempt(conn, order, member.member_id, method, "FAILED", reason)
         if order.scene.one_time_payment:
-            order = await self._apply(conn, order, FailPayment(message))
+            order = await self._apply(conn, order, FailPayment(message), now)
             message += " This order allowed one attempt only."
         return PaymentResult("FAILED", order, message, reason)
 
@@ -275,10 +288,12 @@ class PaymentService:
         )
         if order is None or member_id is None:
             return 0
-        order = await self._apply(conn, order, Expire())
+        order = await self._apply(conn, order, Expire(), now)
         payable = not order.is_paid and not order.is_final and not order.is_expired_at(now)
         if payable and order.status.value == "CREATED":
-            await self._succeed(conn, order, str(member_id), ledger.CARD_CLEARING, "CARD", now)
+            await self._succeed(
+                conn, order, str(member_id), ledger.CARD_CLEARING, "CARD", now, record_attempt=False
+            )
             status, reason = "SUCCESS", None
         else:
             status, reason = "FAILED", "ORDER_CLOSED"
@@ -305,8 +320,11 @@ class PaymentService:
             raise CheckoutRefused(Reason.TOKEN_UNKNOWN, "This payment link is not valid.")
         return order
 
-    async def _apply(self, conn: AsyncConnection, order: Order, event: Event) -> Order:
-        now = self.clock.now_ms()
+    async def _apply(
+        self, conn: AsyncConnection, order: Order, event: Event, now: int | None = None
+    ) -> Order:
+        """Applies `event` at business time `now` (the attempt's instant; default: now)."""
+        now = self.clock.now_ms() if now is None else now
         changed, effects = transition(order, event, now)
         if changed is not order and not await orders_repo.save_transition(conn, order, changed):
             raise CheckoutRefused(Reason.FAILED, "The order changed meanwhile; please retry.")

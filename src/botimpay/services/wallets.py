@@ -116,8 +116,12 @@ class WalletService:
             await members_repo.delete_session(conn, _token_hash(token))
 
     async def member_by_phone(self, phone: str) -> Member:
+        try:
+            normalized = normalize_phone(phone)
+        except ConfigError as exc:
+            raise CheckoutRefused(Reason.SIGN_IN_FAILED, "Enter a valid phone number.") from exc
         async with self.db.read() as conn:
-            member = await members_repo.by_phone(conn, normalize_phone(phone))
+            member = await members_repo.by_phone(conn, normalized)
         if member is None:
             raise CheckoutRefused(Reason.SIGN_IN_FAILED, "No wallet has this phone number.")
         return member
