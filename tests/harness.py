@@ -6,6 +6,7 @@ Tests talk to the gateway only over HTTP and the CLI, as a merchant would.
 from __future__ import annotations
 
 import base64
+import json
 import os
 import socket
 import subprocess
@@ -274,6 +275,11 @@ class Gateway:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+    def ledger_balances(self) -> dict[tuple[str, str], Decimal]:
+        """`botimpay ledger balances --json`: (account kind, owner) → exact AED."""
+        rows = json.loads(self.cli("ledger", "balances", "--json").stdout)
+        return {(row["kind"], row["owner"]): Decimal(row["balance"]) for row in rows}
 
     def add_merchant(
         self,

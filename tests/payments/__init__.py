@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sqlite3
-import subprocess
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import httpx
 
-from tests.harness import BOTIMPAY, Gateway, Merchant, jsapi_order
+from tests.harness import Gateway, Merchant, jsapi_order
 
 PLACE = "acquire2/placeOrder"
 GET = "acquire2/getOrder"
@@ -171,22 +169,9 @@ def get_order(merchant: Merchant, order_no: str) -> dict[str, Any]:
 
 
 def balances(gateway: Gateway) -> dict[tuple[str, str], Decimal]:
-    """`botimpay ledger balances`, parsed: (account kind, owner) → AED."""
-    result = subprocess.run(
-        [*BOTIMPAY, "ledger", "balances"],
-        capture_output=True,
-        text=True,
-        cwd=gateway.workdir,
-        env=dict(os.environ, BOTIMPAY_DB=gateway.db_url, COLUMNS="200"),
-        timeout=120,
-        check=True,
-    )
-    found: dict[tuple[str, str], Decimal] = {}
-    for line in result.stdout.splitlines():
-        cells = [cell.strip() for cell in line.split("│")]
-        if len(cells) >= 4 and cells[1].isupper() and cells[1] != "ACCOUNT":
-            found[(cells[1], cells[2])] = Decimal(cells[3])
-    assert wallet(0) in found, result.stdout
+    """Every account's balance: (account kind, owner) → AED."""
+    found = gateway.ledger_balances()
+    assert wallet(0) in found, found
     return found
 
 

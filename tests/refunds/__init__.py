@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import subprocess
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -17,7 +15,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from tests.harness import BOTIMPAY, ApiResponse, Gateway, Merchant, jsapi_order, order_no
+from tests.harness import ApiResponse, Gateway, Merchant, jsapi_order, order_no
 
 PLACE = "acquire2/placeOrder"
 GET = "acquire2/getOrder"
@@ -176,22 +174,9 @@ def invalid(response: ApiResponse, *fields: str) -> ApiResponse:
 
 
 def balances(gateway: Gateway) -> dict[tuple[str, str], Decimal]:
-    """`botimpay ledger balances`, parsed: (account kind, owner) → AED."""
-    result = subprocess.run(
-        [*BOTIMPAY, "ledger", "balances"],
-        capture_output=True,
-        text=True,
-        cwd=gateway.workdir,
-        env=dict(os.environ, BOTIMPAY_DB=gateway.db_url, COLUMNS="200"),
-        timeout=120,
-        check=True,
-    )
-    found: dict[tuple[str, str], Decimal] = {}
-    for line in result.stdout.splitlines():
-        cells = [cell.strip() for cell in line.split("│")]
-        if len(cells) >= 4 and cells[1].isupper() and cells[1] != "ACCOUNT":
-            found[(cells[1], cells[2])] = Decimal(cells[3].replace(",", ""))
-    assert ("MEMBER_WALLET", member(0)) in found, result.stdout
+    """Every account's balance: (account kind, owner) → AED."""
+    found = gateway.ledger_balances()
+    assert ("MEMBER_WALLET", member(0)) in found, found
     return found
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
@@ -36,7 +37,8 @@ def ledger_check(db_url: str) -> None:
 
 @ledger.command("balances")
 @db_option
-def ledger_balances(db_url: str) -> None:
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output (amounts as text)")
+def ledger_balances(db_url: str, as_json: bool) -> None:
     """Every account's balance, as a table with bars."""
     from rich.console import Console
     from rich.table import Table
@@ -48,6 +50,17 @@ def ledger_balances(db_url: str) -> None:
             return await ledger_repo.all_balances(conn)
 
     balances = run_db(db_url, load)
+    if as_json:
+        rows = [
+            {
+                "kind": item.account.kind.value,
+                "owner": item.account.owner_id,
+                "balance": str(item.balance.amount),
+            }
+            for item in balances
+        ]
+        click.echo(json.dumps(rows, indent=2))
+        return
     largest = max((abs(b.balance.fils) for b in balances), default=0) or 1
     table = Table("account", "owner", "balance (AED)", "")
     for item in balances:
