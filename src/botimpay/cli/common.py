@@ -82,7 +82,12 @@ def run_db(db_url: str, work: Callable[[Database], Awaitable[T]]) -> T:
 
 def key_text(value: str) -> str:
     """A key given inline (PEM/base64) or as a path to a file holding one."""
-    candidate = Path(value).expanduser()
-    if "\n" not in value and len(value) < 4096 and candidate.is_file():
-        return candidate.read_text()
+    if "\n" in value or value.lstrip().startswith("-----BEGIN"):
+        return value
+    try:
+        candidate = Path(value).expanduser()
+        if candidate.is_file():
+            return candidate.read_text()
+    except OSError:  # base64 text is rarely a valid path (too long, odd characters)
+        pass
     return value
