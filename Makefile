@@ -44,10 +44,28 @@ test-pg: $(STAMP)  ## the same suite on the local PostgreSQL server
 	BOTIMPAY_TEST_DB=$(PG_URL) $(BIN)/pytest -q -m "not browser"
 
 lint: $(STAMP)  ## ruff on everything, mypy --strict on src/ and sdk/src
-	$(BIN)/ruff check src tests sdk examples
+	$(BIN)/ruff check src tests sdk examples bench
 	$(BIN)/mypy --strict src
 	cd sdk && ../$(BIN)/mypy --strict src
 	cd examples/shop && ../../$(BIN)/mypy --strict example_shop
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# Benchmarks (issue 6): wrk against `serve --mode production --workers 2` on SQLite and
+# PostgreSQL (127.0.0.1:5432), a floor app and localstripe; writes bench/results/latest.json.
+BENCH_BACKENDS ?= sqlite,postgresql
+
+.PHONY: bench bench-smoke bench-tools
+
+bench-tools:  ## wrk (Debian package) and, best effort, localstripe in its own venv
+	@command -v wrk >/dev/null || apt-get install -y wrk
+	@test -x bench/.peer-venv/bin/localstripe || \
+	  ($(PYTHON) -m venv bench/.peer-venv && bench/.peer-venv/bin/pip install --quiet localstripe) || \
+	  echo "localstripe could not be installed: the peer scenario is skipped"
+
+bench: $(STAMP) bench-tools  ## full run: -t2 -c64 -d10s a scenario (a few minutes)
+	$(BIN)/python -m bench.run --backends $(BENCH_BACKENDS)
+
+bench-smoke: $(STAMP) bench-tools  ## ~2 s a scenario; fails on any error or empty scenario
+	$(BIN)/python -m bench.run --smoke --backends $(BENCH_BACKENDS) --output bench/results/smoke.json

@@ -1,0 +1,272 @@
+"""`make bench` / `make bench-smoke`: every scenario on every backend, the floor and the peer.
+
+Writes bench/results/latest.json; with --smoke, exits 1 if any scenario had errors or no
+requests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from bench import procstat, servers, signing, wrk
+from bench.prepare import send_file
+from bench.servers import Server
+
+PARTNER_ID = "300000000001"
+RESULTS = Path(__file__).resolve().parent / "results"
+BACKENDS = ("sqlite", "postgresql")
+# placeOrder and cancelOrder must not run out of unique requests (a wrap is a replay)
+UNIQUE = ("placeOrder", "cancelOrder")
+
+
+class Bench:
+    def __init__(self, load: wrk.Load, workdir: Path) -> None:
+        self.load = load
+        self.workdir = workdir
+        self.merchant_pem = signing.new_key_pem()
+        self.merchant_key = workdir / "merchant-private.pem"
+        self.merchant_pub = workdir / "merchant-public.pem"
+        self.merchant_key.write_bytes(self.merchant_pem)
+        self.merchant_pub.write_bytes(signing.public_pem(self.merchant_pem))
+        self.run_id = uuid.uuid4().hex[:8]
+        self.counter = 0
+        self.started = time.monotonic()
+
+    def order_nos(self, n: int) -> list[str]:
+        start, self.counter = self.counter, self.counter + n
+        return [f"B{self.run_id}-{i}" for i in range(start, start + n)]
+
+    def signed(self, name: str, api: str, bizs: list[dict[str, object]]) -> Path:
+        path = self.workdir / f"{name}.requests"
+        signing.write_signed(path, f"/sgs/api/acquire2/{api}", PARTNER_ID, self.merchant_pem, bizs)
+        return path
+
+    def measure(self, name: str, server: Server, requests_file: Path) -> dict[str, Any]:
+        log = self.workdir / f"{name.replace('/', '-')}.wrk.log"
+        before = procstat.cpu_seconds(procstat.tree(server.process.pid))
+        result = wrk.run(server.url, requests_file, self.load, log)
+        pids = procstat.tree(server.process.pid)
+        cpu = procstat.cpu_delta(before, procstat.cpu_seconds(pids))
+        requests = result["requests"]
+        result["cpu_s_per_1k_requests"] = round(cpu / requests * 1000, 3) if requests else None
+        result["peak_rss_mib"] = round(procstat.peak_rss_kib(pids) / 1024, 1)
+        elapsed = time.monotonic() - self.started
+        print(
+            f"  [{elapsed:5.1f} s] {name:24} {result['rps']:9.1f} req/s"
+            f"  p99 {result['latency_ms']['p99']:8.2f} ms  errors {result['errors']}",
+            flush=True,
+        )
+        return result
+
+    def floor(self) -> dict[str, Any]:
+        response_key = self.workdir / "floor-private.pem"
+        response_key.write_bytes(signing.new_key_pem())
+        n = 2000
+        requests_file = self.signed(
+            "floor", "placeOrder", [signing.place_biz(no) for no in self.order_nos(n)]
+        )
+        server = servers.start_floor(self.merchant_pub, response_key, self.workdir)
+        try:
+            result = self.measure("floor", server, requests_file)
+        finally:
+            server.stop()
+        return {"scenario": "floor", "backend": None, **result}
+
+    def backend(self, backend: str, floor_rps: float) -> list[dict[str, Any]]:
+        db_name = f"botimpay_bench_{self.run_id}"
+        if backend == "sqlite":
+            db_url = f"sqlite:///{self.workdir / 'bench.db'}"
+        else:
+            db_url = servers.create_pg_database(db_name)
+        try:
+            servers.botimpay(
+                "init",
+                "--db",
+                db_url,
+                "--mode",
+                "production",
+                "--key-dir",
+                str(self.workdir / f"keys-{backend}"),
+            )
+            servers.botimpay(
+                "merchant",
+                "add",
+                "--db",
+                db_url,
+                "--partner-id",
+                PARTNER_ID,
+                "--name",
+                "Bench",
+                "--public-key",
+                str(self.merchant_pub),
+            )
+            server = servers.start_gateway(db_url, self.workdir)
+            try:
+                return self.scenarios(backend, server, floor_rps)
+            finally:
+                server.stop()
+        finally:
+            if backend == "postgresql":
+                servers.drop_pg_database(db_name)
+
+    def scenarios(self, backend: str, server: Server, floor_rps: float) -> list[dict[str, Any]]:
+        """placeOrder, getOrder and cancelOrder against one running gateway."""
+        d = self.load.duration_s
+        out: list[dict[str, Any]] = []
+
+        def record(name: str, requests_file: Path) -> dict[str, Any]:
+            result = {
+                "scenario": name,
+                "backend": backend,
+                **self.measure(f"{name}/{backend}", server, requests_file),
+            }
+            out.append(result)
+            return result
+
+        # getOrder's orders are placed first; that untimed pass also sizes placeOrder
+        existing = self.order_nos(200 if d < 5 else 500)
+        setup_file = self.signed(
+            f"get-setup-{backend}", "placeOrder", [signing.place_biz(no) for no in existing]
+        )
+        t0 = time.monotonic()
+        send_file(server.url, setup_file)
+        setup_rps = len(existing) / (time.monotonic() - t0)
+
+        # placeOrder: every request a new merchantOrderNo (4x the untimed rate, at most floor)
+        n_place = math.ceil(min(floor_rps, max(250.0, setup_rps * 4)) * d)
+        place = record(
+            "placeOrder",
+            self.signed(
+                f"place-{backend}",
+                "placeOrder",
+                [signing.place_biz(no) for no in self.order_nos(n_place)],
+            ),
+        )
+
+        # getOrder: reads of the orders placed above
+        record(
+            "getOrder",
+            self.signed(
+                f"get-{backend}",
+                "getOrder",
+                [{"merchantOrderNo": existing[i % len(existing)]} for i in range(2000)],
+            ),
+        )
+
+        # cancelOrder: one pre-placed order per request (2x what placeOrder reached)
+        n_cancel = max(300, math.ceil(place["rps"] * d * 2))
+        to_cancel = self.order_nos(n_cancel)
+        send_file(
+            server.url,
+            self.signed(
+                f"cancel-setup-{backend}", "placeOrder", [signing.place_biz(no) for no in to_cancel]
+            ),
+        )
+        record(
+            "cancelOrder",
+            self.signed(
+                f"cancel-{backend}", "cancelOrder", [{"merchantOrderNo": no} for no in to_cancel]
+            ),
+        )
+        return out
+
+    def localstripe(self) -> dict[str, Any] | str:
+        reason = servers.peer_unavailable()
+        if reason:
+            return f"unavailable: {reason}"
+        requests_file = self.workdir / "localstripe.requests"
+        headers = (
+            "Content-Type:application/x-www-form-urlencoded|Authorization:Bearer sk_test_bench"
+        )
+        requests_file.write_text(f"/v1/payment_intents\t{headers}\tamount=1234&currency=usd\n")
+        try:
+            server = servers.start_localstripe(self.workdir)
+        except RuntimeError as error:
+            return f"unavailable: {error}"
+        try:
+            return {
+                "scenario": "localstripe",
+                "backend": "memory",
+                **self.measure("localstripe", server, requests_file),
+            }
+        finally:
+            server.stop()
+
+
+def _problems(scenarios: list[dict[str, Any]]) -> list[str]:
+    problems = []
+    for s in scenarios:
+        label = f"{s['scenario']}/{s['backend']}"
+        if s["requests"] == 0:
+            problems.append(f"{label}: no requests")
+        if s["errors"]:
+            problems.append(f"{label}: {s['errors']} errors ({s.get('error_sample', '')})")
+        if s["scenario"] in UNIQUE and s["backend"] != "memory" and s["wrapped"]:
+            problems.append(f"{label}: ran out of unique pre-signed requests")
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--smoke", action="store_true", help="~2 s a scenario, few connections")
+    parser.add_argument(
+        "--backends", default=",".join(BACKENDS), help="comma-separated: sqlite,postgresql"
+    )
+    parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
+    args = parser.parse_args(argv)
+    backends = [b for b in args.backends.split(",") if b]
+    if unknown := set(backends) - set(BACKENDS):
+        parser.error(f"unknown backend(s): {', '.join(sorted(unknown))}")
+    if not wrk.available():
+        print("wrk not found (apt-get install -y wrk)", file=sys.stderr)
+        return 2
+    load = wrk.Load(2, 8, 2) if args.smoke else wrk.Load(2, 64, 10)
+    started = time.time()
+    with tempfile.TemporaryDirectory(prefix="botimpay-bench-") as tmp:
+        bench = Bench(load, Path(tmp))
+        floor = bench.floor()
+        scenarios: list[dict[str, Any]] = [floor]
+        for backend in backends:
+            scenarios += bench.backend(backend, floor["rps"])
+        peer = bench.localstripe()
+    peer_rps = peer["rps"] if isinstance(peer, dict) else None
+    for s in scenarios[1:]:
+        s["ratio_to_floor"] = round(s["rps"] / floor["rps"], 3) if floor["rps"] else None
+        if s["scenario"] == "placeOrder" and peer_rps:
+            s["ratio_to_localstripe"] = round(s["rps"] / peer_rps, 3)
+    if isinstance(peer, dict):
+        scenarios.append(peer)
+    report: dict[str, Any] = {
+        "cores": os.cpu_count(),
+        "mode": "smoke" if args.smoke else "full",
+        "load": {
+            "threads": load.threads,
+            "connections": load.connections,
+            "duration_s": load.duration_s,
+        },
+        "gateway": "botimpay serve --mode production --workers 2 (durable commits)",
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+        "wall_s": round(time.time() - started, 1),
+        "scenarios": scenarios,
+        "localstripe": peer if isinstance(peer, str) else "ok",
+    }
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"wrote {args.output} in {report['wall_s']} s")
+    problems = _problems(scenarios)
+    for problem in problems:
+        print(f"PROBLEM {problem}", file=sys.stderr)
+    return 1 if (args.smoke and problems) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
