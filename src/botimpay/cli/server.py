@@ -139,6 +139,9 @@ def serve(
     click.echo(f"botimpay {mode} gateway on {settings.public_url}")
     click.echo(f"  merchant API: {settings.public_url}/sgs/api/acquire2/placeOrder")
     click.echo(f"  API docs:     {settings.public_url}/docs")
+    if settings.is_sandbox:
+        click.echo(f"  BOTIM app:    {settings.public_url}/app")
+        click.echo(f"  demo shop:    {settings.public_url}/demo/shop")
     click.echo(f"  health:       {settings.public_url}/healthz")
     click.echo(f"  database:     {redact(normalize_url(db_url))}")
     if workers == 1:
