@@ -439,6 +439,10 @@ def test_ledger_check_notices_books_changed_behind_its_back(
 
 
 def test_ledger_check_and_balances_after_every_rule(gateway: Gateway, merchant: Merchant) -> None:
+    # Self-contained: a wallet and a card payment of its own, on top of whatever ran before.
+    for index, method in ((8, "BALANCE"), (9, "BALANCE"), (9, "CARD")):
+        order = place(merchant, "100.00")
+        pay(gateway, order["orderNo"], wallet=index, password=PASSWORD, method=method).succeeded()
     out = assert_ledger_ok(gateway)
     assert "ledger transactions" in out
     assert "orders checked" in out

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Subquery, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from botimpay.domain.ledger import AccountKind, EntryKind
@@ -133,16 +133,8 @@ async def _order_problems(conn: AsyncConnection) -> list[str]:
             f"{settle_entries} settlement entries"
         )
     # A payment credits the merchant with amount - fee and the fee account with the fee.
-    merchant_credit = (
-        select(ledger_transactions.c.order_no, func.sum(postings.c.amount_fils).label("credited"))
-        .join(postings, postings.c.transaction_id == ledger_transactions.c.id)
-        .join(accounts, accounts.c.id == postings.c.account_id)
-        .where(
-            ledger_transactions.c.kind == EntryKind.PAYMENT.value,
-            accounts.c.kind.in_([AccountKind.MERCHANT_PENDING.value, AccountKind.FEE_INCOME.value]),
-        )
-        .group_by(ledger_transactions.c.order_no)
-        .subquery()
+    merchant_credit = _posted_per_order(
+        EntryKind.PAYMENT, (AccountKind.MERCHANT_PENDING, AccountKind.FEE_INCOME), "credited"
     )
     wrong = await conn.execute(
         select(orders.c.order_no, orders.c.total_fils, merchant_credit.c.credited)
@@ -156,19 +148,28 @@ async def _order_problems(conn: AsyncConnection) -> list[str]:
     return problems
 
 
-async def _refund_problems(conn: AsyncConnection) -> list[str]:
-    """Refund entries, refund rows and each order's refunded amount must agree."""
-    problems: list[str] = []
-    returned = (
-        select(ledger_transactions.c.order_no, func.sum(postings.c.amount_fils).label("returned"))
+def _posted_per_order(
+    entry_kind: EntryKind, account_kinds: tuple[AccountKind, ...], label: str
+) -> Subquery:
+    """Per order: the sum posted by `entry_kind` entries to accounts of `account_kinds`."""
+    return (
+        select(ledger_transactions.c.order_no, func.sum(postings.c.amount_fils).label(label))
         .join(postings, postings.c.transaction_id == ledger_transactions.c.id)
         .join(accounts, accounts.c.id == postings.c.account_id)
         .where(
-            ledger_transactions.c.kind == EntryKind.REFUND.value,
-            accounts.c.kind.in_([AccountKind.MEMBER_WALLET.value, AccountKind.CARD_CLEARING.value]),
+            ledger_transactions.c.kind == entry_kind.value,
+            accounts.c.kind.in_([kind.value for kind in account_kinds]),
         )
         .group_by(ledger_transactions.c.order_no)
         .subquery()
+    )
+
+
+async def _refund_problems(conn: AsyncConnection) -> list[str]:
+    """Refund entries, refund rows and each order's refunded amount must agree."""
+    problems: list[str] = []
+    returned = _posted_per_order(
+        EntryKind.REFUND, (AccountKind.MEMBER_WALLET, AccountKind.CARD_CLEARING), "returned"
     )
     booked = (
         select(refunds.c.origin_order_no, func.sum(refunds.c.amount_fils).label("booked"))
