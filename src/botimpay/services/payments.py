@@ -22,7 +22,7 @@ from botimpay.clock import Clock
 from botimpay.domain import ledger
 from botimpay.domain.fees import payee_fee
 from botimpay.domain.member import Member, after_right_password, after_wrong_password
-from botimpay.domain.order import BindPayer, Event, Expire, FailPayment, Order, Pay, transition
+from botimpay.domain.order import BindPayer, Event, Expire, FailPayment, Order, Pay
 from botimpay.domain.payment import (
     CardOutcome,
     Method,
@@ -34,8 +34,8 @@ from botimpay.domain.payment import (
     requires_password,
 )
 from botimpay.errors import CheckoutRefused
-from botimpay.services.notifications import emit_order_effects
 from botimpay.services.passwords import verify_password
+from botimpay.services.transitions import apply_event
 from botimpay.store import ledger_repo, members_repo, merchants_repo, orders_repo
 from botimpay.store.database import Database
 from botimpay.store.tables import payment_attempts
@@ -324,11 +324,9 @@ class PaymentService:
         self, conn: AsyncConnection, order: Order, event: Event, now: int | None = None
     ) -> Order:
         """Applies `event` at business time `now` (the attempt's instant; default: now)."""
-        now = self.clock.now_ms() if now is None else now
-        changed, effects = transition(order, event, now)
-        if changed is not order and not await orders_repo.save_transition(conn, order, changed):
+        changed = await apply_event(conn, order, event, self.clock.now_ms() if now is None else now)
+        if changed is None:
             raise CheckoutRefused(Reason.FAILED, "The order changed meanwhile; please retry.")
-        await emit_order_effects(conn, changed, effects, now)
         return changed
 
     async def _record_attempt(

@@ -26,7 +26,6 @@ from botimpay.domain.order import (
     OrderStatus,
     RecordRefund,
     Revoke,
-    transition,
 )
 from botimpay.domain.refund import (
     Refund,
@@ -41,6 +40,7 @@ from botimpay.protocol.money import Money
 from botimpay.protocol.refund_requests import GetRefundBiz, RefundBiz
 from botimpay.protocol.requests import OrderRef
 from botimpay.services import notifications
+from botimpay.services.transitions import apply_event
 from botimpay.services.views import refund_order
 from botimpay.store import jsonfield, ledger_repo, orders_repo, refunds_repo
 from botimpay.store.database import Database
@@ -266,9 +266,7 @@ class RefundService:
         return order
 
     async def _apply(self, conn: AsyncConnection, order: Order, event: Event) -> Order:
-        now = self.clock.now_ms()
-        changed, effects = transition(order, event, now)
-        if changed is not order and not await orders_repo.save_transition(conn, order, changed):
+        changed = await apply_event(conn, order, event, self.clock.now_ms())
+        if changed is None:
             raise ApiError(codes.SYSTEM_ERROR, "the order changed meanwhile, please retry")
-        await notifications.emit_order_effects(conn, changed, effects, now)
         return changed

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from botimpay.clock import Clock
 from botimpay.domain import ledger
-from botimpay.domain.order import OrderStatus, Settle, transition
+from botimpay.domain.order import OrderStatus, Settle
+from botimpay.services.transitions import apply_event
 from botimpay.store import ledger_repo, orders_repo
 from botimpay.store.database import Database
 
@@ -47,7 +48,6 @@ class SettlementService:
             if net.fils > 0:
                 entry = ledger.settlement_entry(order.order_no, order.payee_mid, net)
                 await ledger_repo.post(conn, entry, now)
-            settled, _ = transition(order, Settle(), now)
-            if not await orders_repo.save_transition(conn, order, settled):
+            if await apply_event(conn, order, Settle(), now) is None:
                 raise RuntimeError(f"order {order_no} changed while locked")
             return 1
