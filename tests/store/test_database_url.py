@@ -11,7 +11,7 @@ from botimpay.store.database import normalize_url, redact
 
 
 def test_bare_path_and_sqlite_url(tmp_path: Path) -> None:
-    expected = f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"
+    expected = f"sqlite+pysqlite:///{tmp_path / 'x.db'}"
     assert normalize_url(str(tmp_path / "x.db")) == expected
     assert normalize_url(f"sqlite:///{tmp_path / 'x.db'}") == expected
 

@@ -1,7 +1,9 @@
 """Authenticating a merchant request: partner, IP whitelist, status, rate, signature.
 
-Parsed RSA keys are cached by their text, so rotation through the CLI takes
-effect on the next request while key parsing stays off the hot path.
+Each process keeps every merchant it has seen (rules and parsed keys) in memory,
+tagged with the merchant's revision. A request costs one primary-key lookup of
+that revision; any change through the CLI bumps it, so rotation, disabling and
+whitelist changes still take effect on the very next request.
 """
 
 from __future__ import annotations
@@ -71,18 +73,28 @@ class Authenticator:
     def __init__(self, db: Database, rate_limiter: RateLimiter) -> None:
         self.db = db
         self.rate_limiter = rate_limiter
+        self._known: dict[str, tuple[int, MerchantAuth]] = {}
 
     async def load(self, partner_id: str) -> MerchantAuth | None:
-        """The merchant's current keys and status, read fresh from the database."""
+        """The merchant's current keys and status: cached, revalidated by revision."""
         async with self.db.read() as conn:
+            revision = await merchants_repo.revision(conn, partner_id)
+            if revision is None:
+                self._known.pop(partner_id, None)
+                return None
+            known = self._known.get(partner_id)
+            if known is not None and known[0] == revision:
+                return known[1]
             record = await merchants_repo.load(conn, partner_id)
         if record is None:
             return None
-        return MerchantAuth(
+        auth = MerchantAuth(
             merchant=record.merchant,
             public_keys=tuple(_public_key(key.public_key_der) for key in record.keys),
             gateway_key=_private_key(record.gateway_private_key),
         )
+        self._known[partner_id] = (record.revision, auth)
+        return auth
 
     def check(
         self, auth: MerchantAuth, client_ip: str | None, body: bytes, signature: str | None

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from botimpay.clock import Clock
 from botimpay.domain.merchant import (
@@ -25,6 +24,7 @@ from botimpay.domain.merchant import (
 from botimpay.errors import ConfigError
 from botimpay.protocol import signing
 from botimpay.store import merchants_repo
+from botimpay.store.connection import Connection
 from botimpay.store.database import Database
 from botimpay.store.merchants_repo import MerchantRecord
 
@@ -143,6 +143,6 @@ class MerchantService:
         return whitelist
 
     @staticmethod
-    async def _require(conn: AsyncConnection, partner_id: str) -> None:
+    async def _require(conn: Connection, partner_id: str) -> None:
         if not await merchants_repo.exists(conn, partner_id):
             raise ConfigError(f"no merchant with partner id {partner_id}")

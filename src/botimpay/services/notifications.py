@@ -10,12 +10,11 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from botimpay.domain.notification import NotificationKind
 from botimpay.domain.order import Effect, Order
 from botimpay.services.views import acquire_order
 from botimpay.store import jsonfield, outbox_repo
+from botimpay.store.connection import Connection
 
 
 def new_notify_id(now_ms: int) -> str:
@@ -24,7 +23,7 @@ def new_notify_id(now_ms: int) -> str:
 
 
 async def emit_order_effects(
-    conn: AsyncConnection, order: Order, effects: list[Effect], now_ms: int
+    conn: Connection, order: Order, effects: list[Effect], now_ms: int
 ) -> None:
     """One payment notification for each effect that asks for one."""
     if not effects or not order.notify_url:
@@ -41,7 +40,7 @@ async def emit_order_effects(
 
 
 async def enqueue(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     kind: NotificationKind,
     partner_id: str,

@@ -12,7 +12,6 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from botimpay.clock import Clock
 from botimpay.domain.order import (
@@ -32,6 +31,7 @@ from botimpay.protocol import codes
 from botimpay.protocol.requests import OrderRef, PlaceOrderBiz
 from botimpay.services.notifications import emit_order_effects
 from botimpay.store import jsonfield, merchants_repo, orders_repo
+from botimpay.store.connection import Connection
 from botimpay.store.database import Database
 
 log = logging.getLogger(__name__)
@@ -79,35 +79,39 @@ class OrderService:
     async def place(self, partner_id: str, biz: PlaceOrderBiz, request_time: int) -> PlacedOrder:
         scene = parse_scene_params(biz.paySceneCode, biz.paySceneParams)
         digest = fingerprint(biz, scene)
-        async with self.db.read() as conn:
-            existing = await orders_repo.find(
-                conn, partner_id, merchant_order_no=biz.merchantOrderNo
-            )
-            foreign_payee = biz.payeeMid if biz.payeeMid != partner_id else None
-            if (
-                existing is None
-                and foreign_payee
-                and not await merchants_repo.exists(conn, foreign_payee)
-            ):
-                raise BusinessError(
-                    codes.PAYEEMID_NOT_EXIST, f"bizContent.payeeMid {foreign_payee} does not exist"
-                )
-        if existing is not None:
-            return await self._repeat(existing, digest)
         order = self._new_order(partner_id, biz, scene, digest, request_time)
         try:
+            # One write transaction: look for an earlier request, insert if there is none.
             async with self.db.write() as conn:
-                await orders_repo.insert_order(conn, order)
+                existing = await orders_repo.find(
+                    conn, partner_id, merchant_order_no=biz.merchantOrderNo
+                )
+                if existing is None:
+                    await self._check_payee(conn, partner_id, biz.payeeMid)
+                    await orders_repo.insert_order(conn, order)
         except IntegrityError:
-            # Lost a race with an identical request (or, astronomically rarely, a token clash).
-            async with self.db.read() as conn:
+            # Lost a race with an identical request (or, astronomically rarely, a token
+            # clash). Looked up through the writer, which sees whatever beat us.
+            async with self.db.write() as conn:
                 existing = await orders_repo.find(
                     conn, partner_id, merchant_order_no=biz.merchantOrderNo
                 )
             if existing is None:
                 raise
+        if existing is not None:
             return await self._repeat(existing, digest)
         return PlacedOrder(order, self.token_url(order))
+
+    @staticmethod
+    async def _check_payee(conn: Connection, partner_id: str, payee_mid: str | None) -> None:
+        if (
+            payee_mid
+            and payee_mid != partner_id
+            and not await merchants_repo.exists(conn, payee_mid)
+        ):
+            raise BusinessError(
+                codes.PAYEEMID_NOT_EXIST, f"bizContent.payeeMid {payee_mid} does not exist"
+            )
 
     def _new_order(
         self,
@@ -181,9 +185,7 @@ class OrderService:
     # --- helpers -----------------------------------------------------------
 
     @staticmethod
-    async def _find(
-        conn: AsyncConnection, partner_id: str, ref: OrderRef, *, for_update: bool
-    ) -> Order:
+    async def _find(conn: Connection, partner_id: str, ref: OrderRef, *, for_update: bool) -> Order:
         if ref.merchantOrderNo is not None:
             order = await orders_repo.find(
                 conn, partner_id, merchant_order_no=ref.merchantOrderNo, for_update=for_update

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlparse
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from botimpay.clock import Clock
 from botimpay.domain import ledger
@@ -37,6 +36,7 @@ from botimpay.errors import CheckoutRefused
 from botimpay.services.passwords import verify_password
 from botimpay.services.transitions import apply_event
 from botimpay.store import ledger_repo, members_repo, merchants_repo, orders_repo
+from botimpay.store.connection import Connection
 from botimpay.store.database import Database
 from botimpay.store.tables import payment_attempts
 
@@ -123,7 +123,7 @@ class PaymentService:
 
     async def _pay(
         self,
-        conn: AsyncConnection,
+        conn: Connection,
         member_id: str,
         method: Method,
         token: str | None,
@@ -164,7 +164,7 @@ class PaymentService:
 
     async def _pay_by_card(
         self,
-        conn: AsyncConnection,
+        conn: Connection,
         order: Order,
         member: Member,
         card: Card | None,
@@ -194,7 +194,7 @@ class PaymentService:
         return await self._succeed(conn, order, member.member_id, ledger.CARD_CLEARING, "CARD", now)
 
     async def _check_password(
-        self, conn: AsyncConnection, order: Order, member: Member, password: str | None, now: int
+        self, conn: Connection, order: Order, member: Member, password: str | None, now: int
     ) -> None:
         if not password:
             if requires_password(order):
@@ -216,7 +216,7 @@ class PaymentService:
 
     async def _succeed(
         self,
-        conn: AsyncConnection,
+        conn: Connection,
         order: Order,
         member_id: str,
         payer: ledger.AccountRef,
@@ -242,7 +242,7 @@ class PaymentService:
 
     async def _failed(
         self,
-        conn: AsyncConnection,
+        conn: Connection,
         order: Order,
         member: Member,
         method: Method,
@@ -278,7 +278,7 @@ class PaymentService:
                 resolved += await self._resolve_pending(conn, int(attempt_id), order_no)
         return resolved
 
-    async def _resolve_pending(self, conn: AsyncConnection, attempt_id: int, order_no: str) -> int:
+    async def _resolve_pending(self, conn: Connection, attempt_id: int, order_no: str) -> int:
         now = self.clock.now_ms()
         order = await orders_repo.find_by_order_no(conn, order_no, for_update=True)
         member_id = await conn.scalar(
@@ -307,9 +307,7 @@ class PaymentService:
     # --- helpers -----------------------------------------------------------
 
     @staticmethod
-    async def _locked_order(
-        conn: AsyncConnection, token: str | None, order_no: str | None
-    ) -> Order:
+    async def _locked_order(conn: Connection, token: str | None, order_no: str | None) -> Order:
         if token is not None:
             order = await orders_repo.find_by_token(conn, token, for_update=True)
         elif order_no is not None:
@@ -321,7 +319,7 @@ class PaymentService:
         return order
 
     async def _apply(
-        self, conn: AsyncConnection, order: Order, event: Event, now: int | None = None
+        self, conn: Connection, order: Order, event: Event, now: int | None = None
     ) -> Order:
         """Applies `event` at business time `now` (the attempt's instant; default: now)."""
         changed = await apply_event(conn, order, event, self.clock.now_ms() if now is None else now)
@@ -331,7 +329,7 @@ class PaymentService:
 
     async def _record_attempt(
         self,
-        conn: AsyncConnection,
+        conn: Connection,
         order: Order,
         member_id: str | None,
         method: Method,
@@ -353,7 +351,7 @@ class PaymentService:
         )
 
     @staticmethod
-    async def _has_pending_attempt(conn: AsyncConnection, order_no: str) -> bool:
+    async def _has_pending_attempt(conn: Connection, order_no: str) -> bool:
         found = await conn.scalar(
             select(payment_attempts.c.id).where(
                 payment_attempts.c.order_no == order_no, payment_attempts.c.status == "PENDING"

@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import Subquery, and_, func, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from botimpay.domain.ledger import AccountKind, EntryKind
+from botimpay.store.connection import Connection
 from botimpay.store.database import Database
 from botimpay.store.tables import accounts, ledger_transactions, orders, postings, refunds
 
@@ -83,7 +83,7 @@ async def check_ledger(db: Database) -> LedgerReport:
     return report
 
 
-async def _order_problems(conn: AsyncConnection) -> list[str]:
+async def _order_problems(conn: Connection) -> list[str]:
     problems: list[str] = []
     per_order = (
         select(
@@ -165,7 +165,7 @@ def _posted_per_order(
     )
 
 
-async def _refund_problems(conn: AsyncConnection) -> list[str]:
+async def _refund_problems(conn: Connection) -> list[str]:
     """Refund entries, refund rows and each order's refunded amount must agree."""
     problems: list[str] = []
     returned = _posted_per_order(

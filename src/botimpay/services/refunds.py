@@ -14,7 +14,6 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from botimpay.clock import Clock
 from botimpay.domain import ledger
@@ -43,6 +42,7 @@ from botimpay.services import notifications
 from botimpay.services.transitions import apply_event
 from botimpay.services.views import refund_order
 from botimpay.store import jsonfield, ledger_repo, orders_repo, refunds_repo
+from botimpay.store.connection import Connection
 from botimpay.store.database import Database
 
 
@@ -135,7 +135,7 @@ class RefundService:
             # A refund of another order took the number REVOKE-<orderNo> meanwhile.
             raise BusinessError(codes.REVOKE_FAILURE, "please retry the revoke") from exc
 
-    async def _revoke(self, conn: AsyncConnection, partner_id: str, ref: OrderRef) -> Order:
+    async def _revoke(self, conn: Connection, partner_id: str, ref: OrderRef) -> Order:
         order = await self._locked_order(conn, partner_id, ref.merchantOrderNo, ref.orderNo)
         order = await self._apply(conn, order, Expire())
         if order.revoked:
@@ -164,7 +164,7 @@ class RefundService:
 
     async def _book_refund(
         self,
-        conn: AsyncConnection,
+        conn: Connection,
         order: Order,
         amount: Money,
         *,
@@ -234,7 +234,7 @@ class RefundService:
             )
         return RefundResult(refund, order)
 
-    async def _repeat(self, conn: AsyncConnection, existing: Refund, digest: str) -> RefundResult:
+    async def _repeat(self, conn: Connection, existing: Refund, digest: str) -> RefundResult:
         if existing.fingerprint != digest:
             raise BusinessError(
                 codes.REFUND_MERCHANT_ORDER_NO_EXIST,
@@ -248,7 +248,7 @@ class RefundService:
 
     @staticmethod
     async def _locked_order(
-        conn: AsyncConnection, partner_id: str, merchant_order_no: str | None, order_no: str | None
+        conn: Connection, partner_id: str, merchant_order_no: str | None, order_no: str | None
     ) -> Order:
         if merchant_order_no is not None:
             order = await orders_repo.find(
@@ -265,7 +265,7 @@ class RefundService:
             raise BusinessError(codes.ORDER_NO_NOT_EXIST, f"orderNo {order_no} does not exist")
         return order
 
-    async def _apply(self, conn: AsyncConnection, order: Order, event: Event) -> Order:
+    async def _apply(self, conn: Connection, order: Order, event: Event) -> Order:
         changed = await apply_event(conn, order, event, self.clock.now_ms())
         if changed is None:
             raise ApiError(codes.SYSTEM_ERROR, "the order changed meanwhile, please retry")

@@ -1,36 +1,41 @@
-"""Database URLs, async engines and the two kinds of transaction we run.
+"""Database URLs, engines and the two kinds of transaction we run.
 
 `--db` takes `sqlite:///path`, a bare path or `postgresql://user@host/db`; the
-async driver (aiosqlite / asyncpg) is chosen here. SQLite runs in WAL mode with
-synchronous=FULL (durable commits) and writes take the lock up front
-(BEGIN IMMEDIATE) so concurrent writers queue instead of failing.
+driver is chosen here. PostgreSQL runs on asyncpg through SQLAlchemy's async
+engine. SQLite runs in WAL mode with synchronous=FULL (durable commits) on the
+stdlib driver, its statements on the event loop (connection.py) and its writes
+through one connection per process with group commit (group_commit.py).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from botimpay.errors import ConfigError
+from botimpay.store.connection import Connection, LoopConnection
+from botimpay.store.group_commit import GroupCommitWriter
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_DRIVER = "sqlite+pysqlite"
 
 
 def normalize_url(raw: str) -> str:
-    """Maps the accepted spellings onto SQLAlchemy async URLs."""
+    """Maps the accepted spellings onto SQLAlchemy URLs with our drivers."""
     text = raw.strip()
     if not text:
         raise ConfigError("database URL is empty")
     if "://" not in text:
-        return f"sqlite+aiosqlite:///{Path(text).expanduser().resolve()}"
+        return f"{SQLITE_DRIVER}:///{Path(text).expanduser().resolve()}"
     try:
         url = make_url(text)
     except ArgumentError as exc:
@@ -40,7 +45,7 @@ def normalize_url(raw: str) -> str:
         database = url.database or ""
         if database and database != ":memory:":
             database = str(Path(database).expanduser().resolve())
-        return url.set(drivername="sqlite+aiosqlite", database=database).render_as_string(
+        return url.set(drivername=SQLITE_DRIVER, database=database).render_as_string(
             hide_password=False
         )
     if backend in ("postgresql", "postgres"):
@@ -53,25 +58,29 @@ def redact(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Database:
-    """An engine plus the knowledge of which dialect it speaks."""
+    """One of two engines (async PostgreSQL, or SQLite on the loop) and its transactions."""
 
-    engine: AsyncEngine
     url: str
+    pg: AsyncEngine | None = None
+    sqlite: Engine | None = None
+    _writer: GroupCommitWriter | None = field(default=None, repr=False)
 
     @property
     def is_sqlite(self) -> bool:
-        return self.engine.dialect.name == "sqlite"
+        return self.sqlite is not None
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncConnection]:
-        """One write transaction: committed on success, rolled back on any error."""
-        async with self.engine.connect() as conn:
-            if self.is_sqlite:
-                await conn.exec_driver_sql("BEGIN IMMEDIATE")
-            else:
-                await conn.begin()
+    async def write(self) -> AsyncIterator[Connection]:
+        """One write transaction: durably committed on success, rolled back on any error."""
+        if self.sqlite is not None:
+            async with self._sqlite_writer().unit() as loop_conn:
+                yield loop_conn
+            return
+        assert self.pg is not None
+        async with self.pg.connect() as conn:
+            await conn.begin()
             try:
                 yield conn
             except BaseException:
@@ -80,24 +89,44 @@ class Database:
             await conn.commit()
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncConnection]:
+    async def read(self) -> AsyncIterator[Connection]:
         """A read-only transaction (deferred, so readers never wait on writers)."""
-        async with self.engine.connect() as conn:
-            if self.is_sqlite:
-                await conn.exec_driver_sql("BEGIN")
-            else:
-                await conn.begin()
+        if self.sqlite is not None:
+            with self.sqlite.connect() as sync:
+                sync.exec_driver_sql("BEGIN")
+                try:
+                    yield LoopConnection(sync)
+                finally:
+                    sync.rollback()
+            return
+        assert self.pg is not None
+        async with self.pg.connect() as conn:
+            await conn.begin()
             try:
                 yield conn
             finally:
                 await conn.rollback()
 
+    def _sqlite_writer(self) -> GroupCommitWriter:
+        if self._writer is None:
+            assert self.sqlite is not None
+            path = self.sqlite.url.database or ""
+            lock = f"{path}-writer.lock" if path and path != ":memory:" else os.devnull
+            self._writer = GroupCommitWriter(self.sqlite, lock)
+        return self._writer
+
     async def dispose(self) -> None:
-        await self.engine.dispose()
+        if self._writer is not None:
+            await self._writer.close()
+            self._writer = None
+        if self.sqlite is not None:
+            self.sqlite.dispose()
+        if self.pg is not None:
+            await self.pg.dispose()
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
-    @event.listens_for(engine.sync_engine, "connect")
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Transactions are started explicitly by Database.read()/write().
         dbapi_connection.isolation_level = None
@@ -108,7 +137,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # Suppress pysqlite's implicit BEGIN; ours was already issued.
         return None
@@ -120,10 +149,15 @@ def open_database(raw_url: str, *, pool_size: int = 10) -> Database:
         database_path = make_url(url).database
         if database_path and database_path != ":memory:":
             Path(database_path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
-        _configure_sqlite(engine)
-    else:
-        engine = create_async_engine(
-            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        # Used from the loop and (for BEGIN IMMEDIATE / COMMIT) from a worker thread,
+        # never from two at once: check_same_thread would refuse the second.
+        engine = create_engine(
+            url,
+            pool_size=pool_size,
+            max_overflow=pool_size * 4,
+            connect_args={"check_same_thread": False},
         )
-    return Database(engine=engine, url=url)
+        _configure_sqlite(engine)
+        return Database(url=url, sqlite=engine)
+    pg = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return Database(url=url, pg=pg)

@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from botimpay.domain.ledger import AccountKind, AccountRef, Entry, LedgerError
 from botimpay.protocol.money import Money
+from botimpay.store.connection import Connection
 from botimpay.store.tables import accounts, ledger_transactions, postings
 
 
@@ -34,7 +34,7 @@ class AccountBalance:
     balance: Money
 
 
-async def account_id(conn: AsyncConnection, ref: AccountRef) -> int:
+async def account_id(conn: Connection, ref: AccountRef) -> int:
     """The account's id, creating it (balance 0) on first use."""
     query = select(accounts.c.id).where(
         accounts.c.kind == ref.kind.value, accounts.c.owner_id == ref.owner_id
@@ -59,7 +59,7 @@ async def account_id(conn: AsyncConnection, ref: AccountRef) -> int:
     return int(created)
 
 
-async def balance(conn: AsyncConnection, ref: AccountRef, *, for_update: bool = False) -> Money:
+async def balance(conn: Connection, ref: AccountRef, *, for_update: bool = False) -> Money:
     query = select(accounts.c.balance_fils).where(
         accounts.c.kind == ref.kind.value, accounts.c.owner_id == ref.owner_id
     )
@@ -69,7 +69,7 @@ async def balance(conn: AsyncConnection, ref: AccountRef, *, for_update: bool = 
     return Money(int(value or 0))
 
 
-async def post(conn: AsyncConnection, entry: Entry, now_ms: int) -> int:
+async def post(conn: Connection, entry: Entry, now_ms: int) -> int:
     """Writes a balanced entry; raises InsufficientFunds (caller rolls back or handles)."""
     ids: dict[AccountRef, int] = {}
     # A fixed lock order (by kind, owner) keeps concurrent entries from deadlocking.
@@ -113,7 +113,7 @@ async def post(conn: AsyncConnection, entry: Entry, now_ms: int) -> int:
     return int(transaction_id)
 
 
-async def history(conn: AsyncConnection, ref: AccountRef, limit: int) -> list[dict[str, Any]]:
+async def history(conn: Connection, ref: AccountRef, limit: int) -> list[dict[str, Any]]:
     """The account's postings, newest first, with their entry's kind, memo and order."""
     rows = await conn.execute(
         select(
@@ -132,7 +132,7 @@ async def history(conn: AsyncConnection, ref: AccountRef, limit: int) -> list[di
     return [dict(row._mapping) for row in rows]
 
 
-async def all_balances(conn: AsyncConnection) -> list[AccountBalance]:
+async def all_balances(conn: Connection) -> list[AccountBalance]:
     rows = await conn.execute(select(accounts).order_by(accounts.c.kind, accounts.c.owner_id))
     return [
         AccountBalance(AccountRef(AccountKind(r.kind), r.owner_id), Money(int(r.balance_fils)))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Row, delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from botimpay.domain.member import Member
+from botimpay.store.connection import Connection
 from botimpay.store.tables import customer_sessions, members
 
 
@@ -23,7 +23,7 @@ def _member(row: Row[Any]) -> Member:
     )
 
 
-async def insert_member(conn: AsyncConnection, member: Member, now_ms: int) -> None:
+async def insert_member(conn: Connection, member: Member, now_ms: int) -> None:
     await conn.execute(
         insert(members).values(
             member_id=member.member_id,
@@ -38,14 +38,12 @@ async def insert_member(conn: AsyncConnection, member: Member, now_ms: int) -> N
     )
 
 
-async def by_phone(conn: AsyncConnection, phone: str) -> Member | None:
+async def by_phone(conn: Connection, phone: str) -> Member | None:
     row = (await conn.execute(select(members).where(members.c.phone == phone))).first()
     return _member(row) if row is not None else None
 
 
-async def by_id(
-    conn: AsyncConnection, member_id: str, *, for_update: bool = False
-) -> Member | None:
+async def by_id(conn: Connection, member_id: str, *, for_update: bool = False) -> Member | None:
     query = select(members).where(members.c.member_id == member_id)
     if for_update:
         query = query.with_for_update()
@@ -53,7 +51,7 @@ async def by_id(
     return _member(row) if row is not None else None
 
 
-async def save_password_state(conn: AsyncConnection, member: Member) -> None:
+async def save_password_state(conn: Connection, member: Member) -> None:
     await conn.execute(
         update(members)
         .where(members.c.member_id == member.member_id)
@@ -64,13 +62,13 @@ async def save_password_state(conn: AsyncConnection, member: Member) -> None:
     )
 
 
-async def list_members(conn: AsyncConnection) -> list[Member]:
+async def list_members(conn: Connection) -> list[Member]:
     rows = await conn.execute(select(members).order_by(members.c.member_id))
     return [_member(row) for row in rows]
 
 
 async def create_session(
-    conn: AsyncConnection, token_hash: str, member_id: str, csrf: str, now_ms: int, ttl_ms: int
+    conn: Connection, token_hash: str, member_id: str, csrf: str, now_ms: int, ttl_ms: int
 ) -> None:
     await conn.execute(
         insert(customer_sessions).values(
@@ -83,7 +81,7 @@ async def create_session(
     )
 
 
-async def session(conn: AsyncConnection, token_hash: str, now_ms: int) -> tuple[str, str] | None:
+async def session(conn: Connection, token_hash: str, now_ms: int) -> tuple[str, str] | None:
     """(member_id, csrf_token) of a live session."""
     row = (
         await conn.execute(
@@ -96,7 +94,7 @@ async def session(conn: AsyncConnection, token_hash: str, now_ms: int) -> tuple[
     return (row.member_id, row.csrf_token) if row is not None else None
 
 
-async def delete_session(conn: AsyncConnection, token_hash: str) -> None:
+async def delete_session(conn: Connection, token_hash: str) -> None:
     await conn.execute(
         delete(customer_sessions).where(customer_sessions.c.token_hash == token_hash)
     )

@@ -7,10 +7,10 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Row, delete, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from botimpay.domain.merchant import Merchant, MerchantStatus
 from botimpay.store import jsonfield
+from botimpay.store.connection import Connection
 from botimpay.store.tables import merchant_keys, merchants
 
 
@@ -29,6 +29,7 @@ class MerchantRecord:
     keys: tuple[MerchantKey, ...]
     gateway_private_key: str
     gateway_public_key: str
+    revision: int
 
 
 def _merchant(row: Row[Any]) -> Merchant:
@@ -42,7 +43,7 @@ def _merchant(row: Row[Any]) -> Merchant:
 
 
 async def insert_merchant(
-    conn: AsyncConnection,
+    conn: Connection,
     merchant: Merchant,
     *,
     gateway_private_key: str,
@@ -64,14 +65,14 @@ async def insert_merchant(
     )
 
 
-async def exists(conn: AsyncConnection, partner_id: str) -> bool:
+async def exists(conn: Connection, partner_id: str) -> bool:
     found = await conn.scalar(
         select(merchants.c.partner_id).where(merchants.c.partner_id == partner_id)
     )
     return found is not None
 
 
-async def load(conn: AsyncConnection, partner_id: str) -> MerchantRecord | None:
+async def load(conn: Connection, partner_id: str) -> MerchantRecord | None:
     row = (
         await conn.execute(select(merchants).where(merchants.c.partner_id == partner_id))
     ).first()
@@ -89,10 +90,27 @@ async def load(conn: AsyncConnection, partner_id: str) -> MerchantRecord | None:
         keys=tuple(MerchantKey(r.fingerprint, r.public_key_der, r.created_at) for r in key_rows),
         gateway_private_key=row.gateway_private_key,
         gateway_public_key=row.gateway_public_key,
+        revision=row.revision,
     )
 
 
-async def list_all(conn: AsyncConnection) -> list[MerchantRecord]:
+async def revision(conn: Connection, partner_id: str) -> int | None:
+    """The merchant's revision, or None if there is no such merchant."""
+    found = await conn.scalar(
+        select(merchants.c.revision).where(merchants.c.partner_id == partner_id)
+    )
+    return None if found is None else int(found)
+
+
+async def _bump(conn: Connection, partner_id: str) -> None:
+    await conn.execute(
+        update(merchants)
+        .where(merchants.c.partner_id == partner_id)
+        .values(revision=merchants.c.revision + 1)
+    )
+
+
+async def list_all(conn: Connection) -> list[MerchantRecord]:
     ids = (
         await conn.scalars(select(merchants.c.partner_id).order_by(merchants.c.partner_id))
     ).all()
@@ -101,7 +119,7 @@ async def list_all(conn: AsyncConnection) -> list[MerchantRecord]:
 
 
 async def add_key(
-    conn: AsyncConnection, partner_id: str, fingerprint: str, der_b64: str, now_ms: int
+    conn: Connection, partner_id: str, fingerprint: str, der_b64: str, now_ms: int
 ) -> None:
     await conn.execute(
         insert(merchant_keys).values(
@@ -111,9 +129,10 @@ async def add_key(
             created_at=now_ms,
         )
     )
+    await _bump(conn, partner_id)
 
 
-async def count_keys(conn: AsyncConnection, partner_id: str) -> int:
+async def count_keys(conn: Connection, partner_id: str) -> int:
     count = await conn.scalar(
         select(func.count())
         .select_from(merchant_keys)
@@ -122,32 +141,37 @@ async def count_keys(conn: AsyncConnection, partner_id: str) -> int:
     return int(count or 0)
 
 
-async def remove_key(conn: AsyncConnection, partner_id: str, fingerprint: str) -> bool:
+async def remove_key(conn: Connection, partner_id: str, fingerprint: str) -> bool:
     result = await conn.execute(
         delete(merchant_keys).where(
             merchant_keys.c.partner_id == partner_id, merchant_keys.c.fingerprint == fingerprint
         )
     )
+    await _bump(conn, partner_id)
     return bool(result.rowcount)
 
 
 async def set_status(
-    conn: AsyncConnection, partner_id: str, status: MerchantStatus, now_ms: int
+    conn: Connection, partner_id: str, status: MerchantStatus, now_ms: int
 ) -> bool:
     result = await conn.execute(
         update(merchants)
         .where(merchants.c.partner_id == partner_id)
-        .values(status=status.value, updated_at=now_ms)
+        .values(status=status.value, updated_at=now_ms, revision=merchants.c.revision + 1)
     )
     return bool(result.rowcount)
 
 
 async def set_whitelist(
-    conn: AsyncConnection, partner_id: str, whitelist: tuple[str, ...], now_ms: int
+    conn: Connection, partner_id: str, whitelist: tuple[str, ...], now_ms: int
 ) -> bool:
     result = await conn.execute(
         update(merchants)
         .where(merchants.c.partner_id == partner_id)
-        .values(ip_whitelist=jsonfield.dumps(list(whitelist)), updated_at=now_ms)
+        .values(
+            ip_whitelist=jsonfield.dumps(list(whitelist)),
+            updated_at=now_ms,
+            revision=merchants.c.revision + 1,
+        )
     )
     return bool(result.rowcount)

@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Row, and_, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from botimpay.domain.order import Order, OrderStatus
 from botimpay.domain.scenes import SceneParams
 from botimpay.protocol.money import Money
 from botimpay.store import jsonfield
+from botimpay.store.connection import Connection
 from botimpay.store.tables import orders
 
 
@@ -120,12 +120,12 @@ def _values(order: Order) -> dict[str, Any]:
     }
 
 
-async def insert_order(conn: AsyncConnection, order: Order) -> None:
+async def insert_order(conn: Connection, order: Order) -> None:
     await conn.execute(insert(orders).values(**_values(order)))
 
 
 async def find(
-    conn: AsyncConnection,
+    conn: Connection,
     partner_id: str,
     *,
     merchant_order_no: str | None = None,
@@ -144,9 +144,7 @@ async def find(
     return to_order(row) if row is not None else None
 
 
-async def find_by_token(
-    conn: AsyncConnection, token: str, *, for_update: bool = False
-) -> Order | None:
+async def find_by_token(conn: Connection, token: str, *, for_update: bool = False) -> Order | None:
     query = select(orders).where(orders.c.token == token)
     if for_update:
         query = query.with_for_update()
@@ -155,7 +153,7 @@ async def find_by_token(
 
 
 async def find_by_order_no(
-    conn: AsyncConnection, order_no: str, *, for_update: bool = False
+    conn: Connection, order_no: str, *, for_update: bool = False
 ) -> Order | None:
     query = select(orders).where(orders.c.order_no == order_no)
     if for_update:
@@ -164,7 +162,7 @@ async def find_by_order_no(
     return to_order(row) if row is not None else None
 
 
-async def save_transition(conn: AsyncConnection, before: Order, after: Order) -> bool:
+async def save_transition(conn: Connection, before: Order, after: Order) -> bool:
     """Writes `after` only if the row still has `before`'s version; False if it moved."""
     values = _values(after)
     for key in ("order_no", "partner_id", "merchant_order_no", "created_at"):
@@ -177,7 +175,7 @@ async def save_transition(conn: AsyncConnection, before: Order, after: Order) ->
     return result.rowcount == 1
 
 
-async def due_for_expiry(conn: AsyncConnection, now_ms: int, limit: int) -> list[Order]:
+async def due_for_expiry(conn: Connection, now_ms: int, limit: int) -> list[Order]:
     rows = await conn.execute(
         select(orders)
         .where(orders.c.status == OrderStatus.CREATED.value, orders.c.expired_time <= now_ms)
@@ -187,7 +185,7 @@ async def due_for_expiry(conn: AsyncConnection, now_ms: int, limit: int) -> list
     return [to_order(row) for row in rows]
 
 
-async def due_for_settlement(conn: AsyncConnection, paid_before_ms: int, limit: int) -> list[str]:
+async def due_for_settlement(conn: Connection, paid_before_ms: int, limit: int) -> list[str]:
     rows = await conn.execute(
         select(orders.c.order_no)
         .where(
@@ -200,7 +198,7 @@ async def due_for_settlement(conn: AsyncConnection, paid_before_ms: int, limit: 
     return [row.order_no for row in rows]
 
 
-async def payments_of_member(conn: AsyncConnection, member_id: str, limit: int) -> list[Order]:
+async def payments_of_member(conn: Connection, member_id: str, limit: int) -> list[Order]:
     rows = await conn.execute(
         select(orders)
         .where(orders.c.payer_mid == member_id)

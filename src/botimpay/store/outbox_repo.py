@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from botimpay.domain.notification import NotificationKind, NotificationStatus
+from botimpay.store.connection import Connection
 from botimpay.store.tables import notification_attempts, notifications
 
 
@@ -55,7 +55,7 @@ def _row(row: Any) -> OutboxRow:
 
 
 async def enqueue(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     notify_id: str,
     partner_id: str,
@@ -83,7 +83,7 @@ async def enqueue(
 
 
 async def claim_due(
-    conn: AsyncConnection, *, business_now: int, real_now: int, lease_ms: int, limit: int
+    conn: Connection, *, business_now: int, real_now: int, lease_ms: int, limit: int
 ) -> list[OutboxRow]:
     """Leases up to `limit` due rows to the caller until real time `real_now + lease_ms`."""
     query = (
@@ -109,7 +109,7 @@ async def claim_due(
 
 
 async def record_attempt(
-    conn: AsyncConnection,
+    conn: Connection,
     row: OutboxRow,
     *,
     attempt_no: int,
@@ -154,7 +154,7 @@ async def record_attempt(
 
 
 async def list_for(
-    conn: AsyncConnection, *, subject_no: str | None = None, limit: int = 100
+    conn: Connection, *, subject_no: str | None = None, limit: int = 100
 ) -> list[OutboxRow]:
     query = select(notifications).order_by(notifications.c.id.desc()).limit(limit)
     if subject_no is not None:
@@ -162,7 +162,7 @@ async def list_for(
     return [_row(r) for r in await conn.execute(query)]
 
 
-async def attempts_of(conn: AsyncConnection, notification_id: int) -> list[dict[str, Any]]:
+async def attempts_of(conn: Connection, notification_id: int) -> list[dict[str, Any]]:
     rows = await conn.execute(
         select(notification_attempts)
         .where(notification_attempts.c.notification_id == notification_id)
@@ -171,7 +171,7 @@ async def attempts_of(conn: AsyncConnection, notification_id: int) -> list[dict[
     return [dict(r._mapping) for r in rows]
 
 
-async def by_notify_id(conn: AsyncConnection, notify_id: str) -> OutboxRow | None:
+async def by_notify_id(conn: Connection, notify_id: str) -> OutboxRow | None:
     row = (
         await conn.execute(select(notifications).where(notifications.c.notify_id == notify_id))
     ).first()

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Row, insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from botimpay.domain.refund import Refund, RefundStatus
 from botimpay.protocol.money import Money
 from botimpay.store import jsonfield
+from botimpay.store.connection import Connection
 from botimpay.store.tables import refunds
 
 
@@ -39,7 +39,7 @@ def _refund(row: Row[Any]) -> Refund:
     )
 
 
-async def insert_refund(conn: AsyncConnection, refund: Refund) -> None:
+async def insert_refund(conn: Connection, refund: Refund) -> None:
     await conn.execute(
         insert(refunds).values(
             refund_no=refund.refund_no,
@@ -68,7 +68,7 @@ async def insert_refund(conn: AsyncConnection, refund: Refund) -> None:
 
 
 async def find(
-    conn: AsyncConnection,
+    conn: Connection,
     partner_id: str,
     *,
     refund_merchant_order_no: str | None = None,

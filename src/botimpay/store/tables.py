@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 NAMING = {
@@ -50,6 +51,8 @@ merchants = Table(
     Column("gateway_public_key", Text, nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
+    # bumped by every change to the merchant or its keys (the API's cache key)
+    Column("revision", BigInteger, nullable=False, server_default=text("1")),
     CheckConstraint("status IN ('ACTIVE', 'DISABLED')", name="status"),
 )
 

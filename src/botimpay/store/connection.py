@@ -1,0 +1,94 @@
+"""The connection repositories talk to, and its SQLite form that runs on the event loop.
+
+On PostgreSQL the connection is SQLAlchemy's AsyncConnection (asyncpg): a
+statement is a network round trip, so awaiting it is right. On SQLite a
+statement on a warm connection takes microseconds, and handing each one to a
+driver thread and back through greenlets (aiosqlite) cost many times more than
+the statement itself. LoopConnection therefore runs SQLite statements directly
+on the event loop, behind the same awaitable interface; only what can really
+wait — taking the write lock and COMMIT's fsync — leaves the loop (group_commit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar, TypeVarTuple, overload
+
+from sqlalchemy.engine import Connection as SyncConnection
+from sqlalchemy.engine import CursorResult, Dialect, ScalarResult
+from sqlalchemy.sql.base import Executable
+from sqlalchemy.sql.selectable import TypedReturnsRows
+
+T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
+
+
+class Connection(Protocol):
+    """What the store needs of a connection inside a read or write transaction."""
+
+    @property
+    def dialect(self) -> Dialect: ...
+
+    @overload
+    async def execute(  # type: ignore[overload-overlap]
+        self, statement: TypedReturnsRows[*Ts], parameters: Any = None
+    ) -> CursorResult[*Ts]: ...
+
+    @overload
+    async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]: ...
+
+    async def exec_driver_sql(
+        self, statement: str, parameters: Any = None
+    ) -> CursorResult[Any]: ...
+
+    @overload
+    async def scalar(self, statement: TypedReturnsRows[T], parameters: Any = None) -> T | None: ...
+
+    @overload
+    async def scalar(self, statement: Executable, parameters: Any = None) -> Any: ...
+
+    async def scalars(self, statement: Executable, parameters: Any = None) -> ScalarResult[Any]: ...
+
+    async def run_sync(self, fn: Callable[[SyncConnection], T]) -> T: ...
+
+
+class LoopConnection:
+    """A synchronous SQLite connection behind the awaitable Connection interface."""
+
+    __slots__ = ("sync",)
+
+    def __init__(self, sync: SyncConnection) -> None:
+        self.sync = sync
+
+    @property
+    def dialect(self) -> Dialect:
+        return self.sync.dialect
+
+    @overload
+    async def execute(  # type: ignore[overload-overlap]
+        self, statement: TypedReturnsRows[*Ts], parameters: Any = None
+    ) -> CursorResult[*Ts]: ...
+
+    @overload
+    async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]: ...
+
+    async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]:
+        return self.sync.execute(statement, parameters)
+
+    async def exec_driver_sql(self, statement: str, parameters: Any = None) -> CursorResult[Any]:
+        return self.sync.exec_driver_sql(statement, parameters)
+
+    @overload
+    async def scalar(self, statement: TypedReturnsRows[T], parameters: Any = None) -> T | None: ...
+
+    @overload
+    async def scalar(self, statement: Executable, parameters: Any = None) -> Any: ...
+
+    async def scalar(self, statement: Executable, parameters: Any = None) -> Any:
+        return self.sync.scalar(statement, parameters)
+
+    async def scalars(self, statement: Executable, parameters: Any = None) -> ScalarResult[Any]:
+        return self.sync.scalars(statement, parameters)
+
+    async def run_sync(self, fn: Callable[[SyncConnection], T]) -> T:
+        return fn(self.sync)
