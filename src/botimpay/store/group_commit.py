@@ -21,7 +21,6 @@ polling. Anything else writing the file (the CLI) still meets SQLite's own lock.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import fcntl
 import os
 from collections.abc import AsyncIterator, Awaitable
@@ -34,8 +33,6 @@ from sqlalchemy.engine import Engine
 from botimpay.store.connection import LoopConnection
 
 MAX_BATCH = 32
-
-_in_unit: contextvars.ContextVar[bool] = contextvars.ContextVar("_in_unit", default=False)
 
 T = TypeVar("T")
 
@@ -80,19 +77,26 @@ class GroupCommitWriter:
         self._mutex = asyncio.Lock()
         self._waiting = 0
         self._batch: _Batch | None = None
+        self._owner: asyncio.Task[object] | None = None
+        self._flushes: set[asyncio.Task[None]] = set()
         self.commits = 0
         self.units = 0
 
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[LoopConnection]:
         """One write transaction as seen by its caller: all or nothing, durable on return."""
-        if _in_unit.get():
+        me = asyncio.current_task()
+        if self._mutex.locked() and self._owner is me:
             raise RuntimeError("a write transaction cannot be opened inside another one")
         self._waiting += 1
         try:
             await self._mutex.acquire()
-        finally:
+        except asyncio.CancelledError:
             self._waiting -= 1
+            self._flush_if_abandoned()
+            raise
+        self._waiting -= 1
+        self._owner = me
         committed: asyncio.Future[None] | None = None
         try:
             batch = await self._open_batch()
@@ -100,14 +104,11 @@ class GroupCommitWriter:
             assert conn is not None
             batch.units += 1
             conn.sync.exec_driver_sql("SAVEPOINT unit")
-            token = _in_unit.set(True)
             try:
                 yield conn
             except BaseException:
                 await self._undo_unit(conn)
                 raise
-            finally:
-                _in_unit.reset(token)
             conn.sync.exec_driver_sql("RELEASE unit")
             committed = batch.committed
         finally:
@@ -117,9 +118,25 @@ class GroupCommitWriter:
                 ):
                     await self._commit()
             finally:
+                self._owner = None
                 self._mutex.release()
         assert committed is not None
         await asyncio.shield(committed)
+
+    def _flush_if_abandoned(self) -> None:
+        """A waiter was cancelled: if it was the one the open batch was left for, commit it.
+
+        The unit before it skipped its COMMIT because this waiter was queued; with
+        nobody else queued and the mutex free, nobody else would ever commit."""
+        if self._batch is not None and self._waiting == 0 and not self._mutex.locked():
+            task = asyncio.ensure_future(self._flush())
+            self._flushes.add(task)
+            task.add_done_callback(self._flushes.discard)
+
+    async def _flush(self) -> None:
+        async with self._mutex:
+            if self._batch is not None and self._waiting == 0:
+                await self._commit()
 
     async def close(self) -> None:
         async with self._mutex:
