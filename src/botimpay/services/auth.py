@@ -77,14 +77,14 @@ class Authenticator:
 
     async def load(self, partner_id: str) -> MerchantAuth | None:
         """The merchant's current keys and status: cached, revalidated by revision."""
+        revision = await merchants_repo.revision(self.db, partner_id)
+        if revision is None:
+            self._known.pop(partner_id, None)
+            return None
+        known = self._known.get(partner_id)
+        if known is not None and known[0] == revision:
+            return known[1]
         async with self.db.read() as conn:
-            revision = await merchants_repo.revision(conn, partner_id)
-            if revision is None:
-                self._known.pop(partner_id, None)
-                return None
-            known = self._known.get(partner_id)
-            if known is not None and known[0] == revision:
-                return known[1]
             record = await merchants_repo.load(conn, partner_id)
         if record is None:
             return None

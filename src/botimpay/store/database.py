@@ -10,13 +10,15 @@ through one connection per process with group commit (group_commit.py).
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Connection as SyncConnection
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -27,6 +29,7 @@ from botimpay.store.group_commit import GroupCommitWriter
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_DRIVER = "sqlite+pysqlite"
+_IDLE_READERS = 8
 
 
 def normalize_url(raw: str) -> str:
@@ -66,6 +69,9 @@ class Database:
     pg: AsyncEngine | None = None
     sqlite: Engine | None = None
     _writer: GroupCommitWriter | None = field(default=None, repr=False)
+    # SQLite read connections kept open between transactions (checkout costs more than a read)
+    _idle: list[SyncConnection] = field(default_factory=list, repr=False)
+    _lookup: sqlite3.Connection | None = field(default=None, repr=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -92,12 +98,20 @@ class Database:
     async def read(self) -> AsyncIterator[Connection]:
         """A read-only transaction (deferred, so readers never wait on writers)."""
         if self.sqlite is not None:
-            with self.sqlite.connect() as sync:
+            sync = self._idle.pop() if self._idle else self.sqlite.connect()
+            try:
                 sync.exec_driver_sql("BEGIN")
                 try:
                     yield LoopConnection(sync)
                 finally:
                     sync.rollback()
+            except BaseException:
+                sync.close()
+                raise
+            if len(self._idle) < _IDLE_READERS:
+                self._idle.append(sync)
+            else:
+                sync.close()
             return
         assert self.pg is not None
         async with self.pg.connect() as conn:
@@ -106,6 +120,25 @@ class Database:
                 yield conn
             finally:
                 await conn.rollback()
+
+    async def lookup(self, sql: str, params: dict[str, Any]) -> Any:
+        """The first column of the first row of one keyed SELECT, outside any transaction.
+
+        For lookups made on every request (a merchant's revision): on SQLite it runs
+        on a plain connection kept for it, without the pool or SQLAlchemy's execution."""
+        if self.sqlite is not None:
+            if self._lookup is None:
+                self._lookup = sqlite3.connect(
+                    self.sqlite.url.database or ":memory:",
+                    isolation_level=None,
+                    check_same_thread=False,
+                )
+                self._lookup.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            row = self._lookup.execute(sql, params).fetchone()
+            return None if row is None else row[0]
+        assert self.pg is not None
+        async with self.pg.connect() as conn:
+            return await conn.scalar(text(sql), params)
 
     def _sqlite_writer(self) -> GroupCommitWriter:
         if self._writer is None:
@@ -119,6 +152,12 @@ class Database:
         if self._writer is not None:
             await self._writer.close()
             self._writer = None
+        for sync in self._idle:
+            sync.close()
+        self._idle.clear()
+        if self._lookup is not None:
+            self._lookup.close()
+            self._lookup = None
         if self.sqlite is not None:
             self.sqlite.dispose()
         if self.pg is not None:

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, func, insert, select, update
+from sqlalchemy import Row, delete, func, insert, select, update
 
 from botimpay.domain.merchant import Merchant, MerchantStatus
 from botimpay.store import jsonfield
 from botimpay.store.connection import Connection
+from botimpay.store.database import Database
 from botimpay.store.tables import merchant_keys, merchants
 
 
@@ -94,12 +95,12 @@ async def load(conn: Connection, partner_id: str) -> MerchantRecord | None:
     )
 
 
-_REVISION = select(merchants.c.revision).where(merchants.c.partner_id == bindparam("partner_id"))
+_REVISION = "SELECT revision FROM merchants WHERE partner_id = :partner_id"
 
 
-async def revision(conn: Connection, partner_id: str) -> int | None:
+async def revision(db: Database, partner_id: str) -> int | None:
     """The merchant's revision, or None if there is no such merchant (asked per request)."""
-    found = await conn.scalar(_REVISION, {"partner_id": partner_id})
+    found = await db.lookup(_REVISION, {"partner_id": partner_id})
     return None if found is None else int(found)
 
 

@@ -20,6 +20,7 @@ from botimpay.notify.dispatcher import Dispatcher
 from botimpay.settings import Settings
 from botimpay.web import appshell, checkout, demo_shop, health, merchant_api, qr, sandbox_api
 from botimpay.web.docs import install_docs
+from botimpay.web.fast_path import MerchantApiFastPath
 from botimpay.web.security import SecurityHeaders
 from botimpay.web.state import AppState
 from botimpay.web.templating import STATIC
@@ -58,7 +59,7 @@ async def _follow_sandbox_clock(state: AppState) -> None:
         await asyncio.sleep(1)
 
 
-def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
+def create_app(settings: Settings, clock: Clock | None = None) -> MerchantApiFastPath:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = AppState.build(settings, clock)
@@ -104,9 +105,9 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         app.include_router(demo_shop.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     install_docs(app)
-    return app
+    return MerchantApiFastPath(app)
 
 
-def create_app_from_env() -> FastAPI:
+def create_app_from_env() -> MerchantApiFastPath:
     """Entry point for uvicorn worker processes (settings come from BOTIMPAY_*)."""
     return create_app(Settings.from_env())

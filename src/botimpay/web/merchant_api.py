@@ -200,9 +200,11 @@ async def _authenticate(state: AppState, request: Request) -> MerchantAuth:
     return auth
 
 
-async def handle(request: Request, operation: Operation | None) -> Response:
+OPERATIONS_BY_PATH: dict[str, Operation] = {PREFIX + op.path: op for op in OPERATIONS}
+
+
+async def handle(state: AppState, request: Request, operation: Operation | None) -> Response:
     """Runs the whole pipeline; never raises, always answers with an envelope."""
-    state: AppState = request.app.state.botimpay
     trace = new_trace_code()
     auth: MerchantAuth | None = None
     try:
@@ -230,7 +232,11 @@ async def handle(request: Request, operation: Operation | None) -> Response:
     except Exception:
         log.exception("trace=%s path=%s unexpected error", trace, request.url.path)
         payload = encode_response(codes.SYSTEM_ERROR, trace_code=trace)
-    headers = {"content-type": JSON_UTF8}
+    headers = {
+        "content-type": JSON_UTF8,
+        "x-content-type-options": "nosniff",
+        "referrer-policy": "no-referrer",
+    }
     if auth is not None:
         headers["sign"] = auth.sign(payload)
     return Response(payload, status_code=200, headers=headers)
@@ -238,7 +244,7 @@ async def handle(request: Request, operation: Operation | None) -> Response:
 
 def _endpoint(operation: Operation) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
-        return await handle(request, operation)
+        return await handle(request.app.state.botimpay, request, operation)
 
     endpoint.__name__ = operation.path.replace("/", "_")
     endpoint.__doc__ = operation.summary
@@ -246,7 +252,7 @@ def _endpoint(operation: Operation) -> Callable[[Request], Awaitable[Response]]:
 
 
 async def _unknown(request: Request) -> Response:
-    return await handle(request, None)
+    return await handle(request.app.state.botimpay, request, None)
 
 
 def build_router() -> APIRouter:
