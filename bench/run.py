@@ -18,14 +18,17 @@ from pathlib import Path
 from typing import Any
 
 from bench import procstat, servers, signing, wrk
-from bench.prepare import send_file
+from bench.prepare import place_and_pay, send_file
 from bench.servers import Server
 
 PARTNER_ID = "300000000001"
 RESULTS = Path(__file__).resolve().parent / "results"
 BACKENDS = ("sqlite", "postgresql")
 # placeOrder and cancelOrder must not run out of unique requests (a wrap is a replay)
-UNIQUE = ("placeOrder", "cancelOrder")
+UNIQUE = ("placeOrder", "cancelOrder", "refund", "place_pay_notify")
+REFUNDS_PER_ORDER = 10
+PAYER_PHONE = "+971560000001"  # a sandbox test wallet (paying with the test card)
+NOTIFY_WAIT_S = 60.0
 
 
 class Bench:
@@ -40,6 +43,8 @@ class Bench:
         self.run_id = uuid.uuid4().hex[:8]
         self.counter = 0
         self.started = time.monotonic()
+        # the most requests/s a paying scenario is given unique requests for
+        self.rate_cap = 3000.0 if load.duration_s >= 5 else 1000.0
 
     def order_nos(self, n: int) -> list[str]:
         start, self.counter = self.counter, self.counter + n
@@ -50,10 +55,12 @@ class Bench:
         signing.write_signed(path, f"/sgs/api/acquire2/{api}", PARTNER_ID, self.merchant_pem, bizs)
         return path
 
-    def measure(self, name: str, server: Server, requests_file: Path) -> dict[str, Any]:
+    def measure(
+        self, name: str, server: Server, requests_file: Path, **wrk_options: Any
+    ) -> dict[str, Any]:
         log = self.workdir / f"{name.replace('/', '-')}.wrk.log"
         before = procstat.cpu_seconds(procstat.tree(server.process.pid))
-        result = wrk.run(server.url, requests_file, self.load, log)
+        result = wrk.run(server.url, requests_file, self.load, log, **wrk_options)
         pids = procstat.tree(server.process.pid)
         cpu = procstat.cpu_delta(before, procstat.cpu_seconds(pids))
         requests = result["requests"]
@@ -81,10 +88,12 @@ class Bench:
             server.stop()
         return {"scenario": "floor", "backend": None, **result}
 
-    def backend(self, backend: str, floor_rps: float) -> list[dict[str, Any]]:
-        db_name = f"botimpay_bench_{self.run_id}"
+    def backend(self, backend: str, floor_rps: float, mode: str) -> list[dict[str, Any]]:
+        """One gateway on a fresh database: production mode for the merchant API scenarios,
+        sandbox mode for those that pay orders (refund, the place -> pay -> notify loop)."""
+        db_name = f"botimpay_bench_{self.run_id}_{mode}"
         if backend == "sqlite":
-            db_url = f"sqlite:///{self.workdir / 'bench.db'}"
+            db_url = f"sqlite:///{self.workdir / f'bench-{mode}.db'}"
         else:
             db_url = servers.create_pg_database(db_name)
         try:
@@ -93,9 +102,9 @@ class Bench:
                 "--db",
                 db_url,
                 "--mode",
-                "production",
+                mode,
                 "--key-dir",
-                str(self.workdir / f"keys-{backend}"),
+                str(self.workdir / f"keys-{backend}-{mode}"),
             )
             servers.botimpay(
                 "merchant",
@@ -109,8 +118,10 @@ class Bench:
                 "--public-key",
                 str(self.merchant_pub),
             )
-            server = servers.start_gateway(db_url, self.workdir)
+            server = servers.start_gateway(db_url, self.workdir, mode=mode)
             try:
+                if mode == "sandbox":
+                    return self.paying_scenarios(backend, server, floor_rps)
                 return self.scenarios(backend, server, floor_rps)
             finally:
                 server.stop()
@@ -179,6 +190,80 @@ class Bench:
         )
         return out
 
+    def paying_scenarios(
+        self, backend: str, server: Server, floor_rps: float
+    ) -> list[dict[str, Any]]:
+        """refund (partial refunds of paid orders) and the place -> pay -> notify loop."""
+        d = self.load.duration_s
+        out: list[dict[str, Any]] = []
+        # refund: ten AED 1.00 refunds of each paid AED 12.34 order, spread over the orders
+        n_refunds = math.ceil(min(floor_rps, self.rate_cap) * d)
+        paid = self.order_nos(math.ceil(n_refunds / REFUNDS_PER_ORDER))
+        place_and_pay(
+            server.url,
+            self.signed(
+                f"refund-setup-{backend}", "placeOrder", [signing.place_biz(n) for n in paid]
+            ),
+            PAYER_PHONE,
+        )
+        refunds = [
+            {
+                "refundMerchantOrderNo": f"R{self.run_id}-{i}",
+                "originMerchantOrderNo": paid[i % len(paid)],
+                "amount": {"amount": 1.00, "currency": "AED"},
+            }
+            for i in range(n_refunds)
+        ]
+        out.append(
+            {
+                "scenario": "refund",
+                "backend": backend,
+                **self.measure(
+                    f"refund/{backend}",
+                    server,
+                    self.signed(f"refund-{backend}", "refund/placeOrder", refunds),
+                ),
+            }
+        )
+        out.append(self.loop(backend, server, floor_rps))
+        return out
+
+    def loop(self, backend: str, server: Server, floor_rps: float) -> dict[str, Any]:
+        """place -> pay -> notify: wrk places and pays; every payment notifies the receiver."""
+        receiver = servers.start_receiver(self.workdir)
+        try:
+            # each loop is two requests (place, pay): orders for 60% of the cap's request rate
+            n_orders = math.ceil(min(floor_rps, self.rate_cap) * self.load.duration_s * 0.6)
+            bizs = [
+                {**signing.place_biz(no), "notifyUrl": f"{receiver.url}/notify"}
+                for no in self.order_nos(n_orders)
+            ]
+            result = self.measure(
+                f"loop/{backend}",
+                server,
+                self.signed(f"loop-{backend}", "placeOrder", bizs),
+                script=wrk.LOOP_LUA,
+                script_args=(PAYER_PHONE,),
+            )
+            paid = result.get("paid", 0)
+            result["loops_per_s"] = round(paid / result["duration_s"], 1) if paid else 0.0
+            deadline = time.monotonic() + NOTIFY_WAIT_S
+            counts = servers.receiver_count(receiver)
+            while counts["unique"] < paid and time.monotonic() < deadline:
+                time.sleep(0.2)
+                counts = servers.receiver_count(receiver)
+            result["notified"] = counts["unique"]
+            result["notify_duplicates"] = counts["duplicates"]
+            result["notified_within_s"] = NOTIFY_WAIT_S
+            if counts["unique"] < paid:
+                result["errors"] += paid - counts["unique"]
+                result.setdefault(
+                    "error_sample", f"{paid - counts['unique']} payments not notified in time"
+                )
+            return {"scenario": "place_pay_notify", "backend": backend, **result}
+        finally:
+            receiver.stop()
+
     def localstripe(self) -> dict[str, Any] | str:
         reason = servers.peer_unavailable()
         if reason:
@@ -236,7 +321,8 @@ def main(argv: list[str] | None = None) -> int:
         floor = bench.floor()
         scenarios: list[dict[str, Any]] = [floor]
         for backend in backends:
-            scenarios += bench.backend(backend, floor["rps"])
+            scenarios += bench.backend(backend, floor["rps"], "production")
+            scenarios += bench.backend(backend, floor["rps"], "sandbox")
         peer = bench.localstripe()
     peer_rps = peer["rps"] if isinstance(peer, dict) else None
     for s in scenarios[1:]:

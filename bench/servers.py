@@ -10,6 +10,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -92,11 +93,12 @@ def drop_pg_database(name: str) -> None:
     subprocess.run([*PG_ADMIN, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'], check=False)  # noqa: S603
 
 
-def start_gateway(db_url: str, workdir: Path, workers: int = 2) -> Server:
-    """`botimpay serve` in its production configuration (durable commits).
+def start_gateway(db_url: str, workdir: Path, workers: int = 2, mode: str = "production") -> Server:
+    """`botimpay serve` with durable commits: production mode, or sandbox mode where a
+    scenario must pay orders (only the sandbox has a payment API without a browser).
 
     The rate limiter stays on but with a limit far above what the run can reach."""
-    log = workdir / "gateway.log"
+    log = workdir / f"gateway-{mode}.log"
     server = _spawn(
         "gateway",
         [
@@ -105,7 +107,7 @@ def start_gateway(db_url: str, workdir: Path, workers: int = 2) -> Server:
             "--db",
             db_url,
             "--mode",
-            "production",
+            mode,
             "--workers",
             str(workers),
             "--port",
@@ -119,6 +121,21 @@ def start_gateway(db_url: str, workdir: Path, workers: int = 2) -> Server:
     )
     server.wait_ready("/healthz", log)
     return server
+
+
+def start_receiver(workdir: Path) -> Server:
+    """bench/receiver.py: a notifyUrl that acknowledges everything, faster than any gateway."""
+    log = workdir / "receiver.log"
+    server = _spawn(
+        "receiver", [str(BIN / "python"), "-m", "bench.receiver", "--port", "{port}"], log
+    )
+    server.wait_ready("/count", log)
+    return server
+
+
+def receiver_count(server: Server) -> dict[str, Any]:
+    counts: dict[str, Any] = httpx.get(server.url + "/count", timeout=5).json()
+    return counts
 
 
 def start_floor(public_key: Path, private_key: Path, workdir: Path, workers: int = 2) -> Server:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 LUA = Path(__file__).resolve().parent / "wrk.lua"
+LOOP_LUA = Path(__file__).resolve().parent / "loop.lua"
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,15 @@ def available() -> bool:
     return shutil.which("wrk") is not None
 
 
-def run(url: str, requests_file: Path, load: Load, log: Path) -> dict[str, Any]:
+def run(
+    url: str,
+    requests_file: Path,
+    load: Load,
+    log: Path,
+    *,
+    script: Path = LUA,
+    script_args: tuple[str, ...] = (),
+) -> dict[str, Any]:
     """One timed wrk run; returns rps, latency percentiles (ms) and error counts."""
     argv = [
         "wrk",
@@ -34,11 +43,12 @@ def run(url: str, requests_file: Path, load: Load, log: Path) -> dict[str, Any]:
         "10s",
         "--latency",
         "-s",
-        str(LUA),
+        str(script),
         url,
         "--",
         str(requests_file),
         str(load.threads),
+        *script_args,
     ]
     result = subprocess.run(argv, capture_output=True, text=True, check=False)  # noqa: S603
     log.write_text(result.stdout + result.stderr)
@@ -70,6 +80,8 @@ def run(url: str, requests_file: Path, load: Load, log: Path) -> dict[str, Any]:
         },
         "wrapped": raw["wraps"],
     }
+    if "paid" in raw:
+        out["paid"] = raw["paid"]
     if sample:
         out["error_sample"] = sample
     return out
