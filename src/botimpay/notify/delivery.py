@@ -23,6 +23,7 @@ import orjson
 
 from botimpay import __version__
 from botimpay.domain.notification import is_acknowledged
+from botimpay.notify.http11 import KeepAliveTransport
 from botimpay.protocol.money import wire_default
 from botimpay.store import jsonfield
 
@@ -110,7 +111,7 @@ class Sender:
                 max_connections=max_connections, max_keepalive_connections=max_connections
             ),
             follow_redirects=False,
-            transport=transport,
+            transport=transport or KeepAliveTransport(max_connections=max_connections),
             headers={"User-Agent": f"botimpay-notify/{__version__}"},
         )
 

@@ -15,9 +15,10 @@ import contextlib
 import functools
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from botimpay.clock import Clock
 from botimpay.domain.notification import NotificationStatus, next_attempt_delay
@@ -101,6 +102,8 @@ class Dispatcher:
         self.max_in_flight = max_in_flight
         self.per_merchant = per_merchant
         self._slots = asyncio.Semaphore(max_in_flight)
+        # run_forever claims again once at least half the slots are free
+        self._refill_at = max_in_flight - max(1, max_in_flight // 2)
         self._merchant_slots: dict[str, asyncio.Semaphore] = {}
 
     @classmethod
@@ -161,12 +164,19 @@ class Dispatcher:
         rows come back when the lease ends).
         """
         in_flight: dict[int, asyncio.Task[Verdict]] = {}
+        room = asyncio.Event()
         stopped = asyncio.create_task(stop.wait())
         try:
             while not stop.is_set():
+                if len(in_flight) > self._refill_at:
+                    # At capacity: claim again as soon as deliveries make room (a batch's
+                    # worth, so claims stay batched), not after the idle interval.
+                    room.clear()
+                    await _first(stopped, room.wait())
+                    continue
                 busy = False
                 try:
-                    busy = await self._fill(in_flight)
+                    busy = await self._fill(in_flight, room)
                 except Exception:
                     log.exception("dispatcher: claiming due notifications failed; retrying")
                 if not busy:
@@ -175,7 +185,7 @@ class Dispatcher:
             stopped.cancel()
             await self._drain(in_flight)
 
-    async def _fill(self, in_flight: dict[int, asyncio.Task[Verdict]]) -> bool:
+    async def _fill(self, in_flight: dict[int, asyncio.Task[Verdict]], room: asyncio.Event) -> bool:
         """Starts deliveries for newly claimed rows; True if the batch was full."""
         free = self.max_in_flight - len(in_flight)
         if free <= 0:
@@ -192,7 +202,9 @@ class Dispatcher:
                 self._deliver(row, claimed_at), name=f"notify-{row.notify_id}"
             )
             in_flight[row.id] = task
-            task.add_done_callback(functools.partial(_forget, in_flight, row.id))
+            task.add_done_callback(
+                functools.partial(_forget, in_flight, row.id, room, self._refill_at)
+            )
             started += 1
         return started == free
 
@@ -293,9 +305,24 @@ class Dispatcher:
 
 
 def _forget(
-    in_flight: dict[int, asyncio.Task[Verdict]], key: int, _task: asyncio.Task[Verdict]
+    in_flight: dict[int, asyncio.Task[Verdict]],
+    key: int,
+    room: asyncio.Event,
+    refill_at: int,
+    _task: asyncio.Task[Verdict],
 ) -> None:
     in_flight.pop(key, None)
+    if len(in_flight) <= refill_at:
+        room.set()
+
+
+async def _first(stopped: asyncio.Task[bool], event: Coroutine[Any, Any, bool]) -> None:
+    """Waits for `event` or for `stopped`, whichever comes first."""
+    waiter = asyncio.ensure_future(event)
+    try:
+        await asyncio.wait({stopped, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiter.cancel()
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -34,12 +34,29 @@ class AccountBalance:
     balance: Money
 
 
+# Built once: a refund or payment posts several times per request.
+_ACCOUNT_ID = select(accounts.c.id).where(
+    accounts.c.kind == bindparam("kind"), accounts.c.owner_id == bindparam("owner_id")
+)
+_MOVE = (
+    update(accounts)
+    .where(
+        accounts.c.id == bindparam("account_id"),
+        or_(accounts.c.may_go_negative, accounts.c.balance_fils + bindparam("delta") >= 0),
+    )
+    .values(balance_fils=accounts.c.balance_fils + bindparam("delta"))
+)
+_NEW_TRANSACTION = insert(ledger_transactions).returning(ledger_transactions.c.id)
+_INSERT_POSTINGS = insert(postings)
+_ENTRY_SUM = select(func.coalesce(func.sum(postings.c.amount_fils), 0)).where(
+    postings.c.transaction_id == bindparam("transaction_id")
+)
+
+
 async def account_id(conn: Connection, ref: AccountRef) -> int:
     """The account's id, creating it (balance 0) on first use."""
-    query = select(accounts.c.id).where(
-        accounts.c.kind == ref.kind.value, accounts.c.owner_id == ref.owner_id
-    )
-    found = await conn.scalar(query)
+    key = {"kind": ref.kind.value, "owner_id": ref.owner_id}
+    found = await conn.scalar(_ACCOUNT_ID, key)
     if found is not None:
         return int(found)
     dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
@@ -53,7 +70,7 @@ async def account_id(conn: Connection, ref: AccountRef) -> int:
         )
         .on_conflict_do_nothing(index_elements=["kind", "owner_id"])
     )
-    created = await conn.scalar(query)
+    created = await conn.scalar(_ACCOUNT_ID, key)
     if created is None:
         raise LedgerError(f"could not create account {ref.kind.value} {ref.owner_id}")
     return int(created)
@@ -76,24 +93,22 @@ async def post(conn: Connection, entry: Entry, now_ms: int) -> int:
     for posting in sorted(entry.postings, key=lambda p: (p.account.kind.value, p.account.owner_id)):
         ids[posting.account] = await account_id(conn, posting.account)
     for posting in sorted(entry.postings, key=lambda p: ids[p.account]):
-        delta = posting.amount.fils
         result = await conn.execute(
-            update(accounts)
-            .where(
-                accounts.c.id == ids[posting.account],
-                or_(accounts.c.may_go_negative, accounts.c.balance_fils + delta >= 0),
-            )
-            .values(balance_fils=accounts.c.balance_fils + delta)
+            _MOVE, {"account_id": ids[posting.account], "delta": posting.amount.fils}
         )
         if result.rowcount != 1:
             raise InsufficientFunds(posting.account)
     transaction_id = await conn.scalar(
-        insert(ledger_transactions)
-        .values(kind=entry.kind.value, order_no=entry.order_no, memo=entry.memo, created_at=now_ms)
-        .returning(ledger_transactions.c.id)
+        _NEW_TRANSACTION,
+        {
+            "kind": entry.kind.value,
+            "order_no": entry.order_no,
+            "memo": entry.memo,
+            "created_at": now_ms,
+        },
     )
     await conn.execute(
-        insert(postings),
+        _INSERT_POSTINGS,
         [
             {
                 "transaction_id": transaction_id,
@@ -103,11 +118,7 @@ async def post(conn: Connection, entry: Entry, now_ms: int) -> int:
             for p in entry.postings
         ],
     )
-    total = await conn.scalar(
-        select(func.coalesce(func.sum(postings.c.amount_fils), 0)).where(
-            postings.c.transaction_id == transaction_id
-        )
-    )
+    total = await conn.scalar(_ENTRY_SUM, {"transaction_id": transaction_id})
     if total is None or int(total) != 0:
         raise LedgerError(f"ledger transaction {transaction_id} does not balance: {total}")
     return int(transaction_id)

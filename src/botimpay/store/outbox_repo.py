@@ -10,9 +10,10 @@ dispatcher dies mid-delivery the row becomes due again when the lease ends
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import Select, bindparam, insert, or_, select, update
 
 from botimpay.domain.notification import NotificationKind, NotificationStatus
 from botimpay.store.connection import Connection
@@ -82,30 +83,112 @@ async def enqueue(
     )
 
 
-async def claim_due(
-    conn: Connection, *, business_now: int, real_now: int, lease_ms: int, limit: int
-) -> list[OutboxRow]:
-    """Leases up to `limit` due rows to the caller until real time `real_now + lease_ms`."""
+def _claim_query(*, skip_locked: bool) -> Select[Any]:
     query = (
         select(notifications)
         .where(
             notifications.c.status == NotificationStatus.PENDING.value,
-            notifications.c.next_attempt_at <= business_now,
-            or_(notifications.c.claimed_until.is_(None), notifications.c.claimed_until < real_now),
+            notifications.c.next_attempt_at <= bindparam("business_now"),
+            or_(
+                notifications.c.claimed_until.is_(None),
+                notifications.c.claimed_until < bindparam("real_now"),
+            ),
         )
         .order_by(notifications.c.next_attempt_at, notifications.c.id)
-        .limit(limit)
+        .limit(bindparam("limit"))
     )
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    rows = [_row(r) for r in await conn.execute(query)]
+    return query.with_for_update(skip_locked=True) if skip_locked else query
+
+
+# Statements of the dispatcher's hot path, built once with bind parameters.
+_DUE = {skip_locked: _claim_query(skip_locked=skip_locked) for skip_locked in (False, True)}
+_LEASE = (
+    update(notifications)
+    .where(notifications.c.id.in_(bindparam("ids", expanding=True)))
+    .values(claimed_until=bindparam("until"))
+)
+_RECORD = (
+    update(notifications)
+    .where(
+        notifications.c.id == bindparam("row_id"),
+        notifications.c.attempts == bindparam("prior_attempts"),
+    )
+    .values(
+        attempts=bindparam("attempt_no"),
+        status=bindparam("new_status"),
+        next_attempt_at=bindparam("next_at"),
+        claimed_until=None,
+        delivered_at=bindparam("delivered"),
+        last_error=bindparam("error"),
+    )
+)
+_INSERT_ATTEMPT = insert(notification_attempts)
+
+
+async def claim_due(
+    conn: Connection, *, business_now: int, real_now: int, lease_ms: int, limit: int
+) -> list[OutboxRow]:
+    """Leases up to `limit` due rows to the caller until real time `real_now + lease_ms`."""
+    query = _DUE[conn.dialect.name == "postgresql"]
+    params = {"business_now": business_now, "real_now": real_now, "limit": limit}
+    rows = [_row(r) for r in await conn.execute(query, params)]
     if rows:
-        await conn.execute(
-            update(notifications)
-            .where(notifications.c.id.in_([r.id for r in rows]))
-            .values(claimed_until=real_now + lease_ms)
-        )
+        await conn.execute(_LEASE, {"ids": [r.id for r in rows], "until": real_now + lease_ms})
     return rows
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One delivery attempt of an outbox row and the row's state after it."""
+
+    row_id: int
+    attempt_no: int
+    started_at: int
+    real_started_at: int
+    latency_ms: int
+    http_status: int | None
+    outcome: str
+    excerpt: str | None
+    status: NotificationStatus
+    next_attempt_at: int
+    delivered_at: int | None
+
+
+async def record_attempts(conn: Connection, attempts: Sequence[Attempt]) -> list[bool]:
+    """Saves each attempt and its row's new state; False where another worker already did."""
+    saved: list[bool] = []
+    for a in attempts:
+        error = None if a.outcome == "SUCCESS" else f"{a.outcome} {a.http_status or ''}".strip()
+        result = await conn.execute(
+            _RECORD,
+            {
+                "row_id": a.row_id,
+                "prior_attempts": a.attempt_no - 1,
+                "attempt_no": a.attempt_no,
+                "new_status": a.status.value,
+                "next_at": a.next_attempt_at,
+                "delivered": a.delivered_at,
+                "error": error,
+            },
+        )
+        saved.append(result.rowcount == 1)
+    history = [
+        {
+            "notification_id": a.row_id,
+            "attempt_no": a.attempt_no,
+            "started_at": a.started_at,
+            "real_started_at": a.real_started_at,
+            "latency_ms": a.latency_ms,
+            "http_status": a.http_status,
+            "outcome": a.outcome,
+            "response_excerpt": a.excerpt,
+        }
+        for a, ok in zip(attempts, saved, strict=True)
+        if ok
+    ]
+    if history:
+        await conn.execute(_INSERT_ATTEMPT, history)
+    return saved
 
 
 async def record_attempt(
@@ -124,33 +207,21 @@ async def record_attempt(
     delivered_at: int | None,
 ) -> bool:
     """Saves an attempt and the row's new state; False if another worker already did."""
-    result = await conn.execute(
-        update(notifications)
-        .where(and_(notifications.c.id == row.id, notifications.c.attempts == attempt_no - 1))
-        .values(
-            attempts=attempt_no,
-            status=status.value,
-            next_attempt_at=next_attempt_at,
-            claimed_until=None,
-            delivered_at=delivered_at,
-            last_error=None if outcome == "SUCCESS" else f"{outcome} {http_status or ''}".strip(),
-        )
+    attempt = Attempt(
+        row_id=row.id,
+        attempt_no=attempt_no,
+        started_at=started_at,
+        real_started_at=real_started_at,
+        latency_ms=latency_ms,
+        http_status=http_status,
+        outcome=outcome,
+        excerpt=excerpt,
+        status=status,
+        next_attempt_at=next_attempt_at,
+        delivered_at=delivered_at,
     )
-    if result.rowcount != 1:
-        return False
-    await conn.execute(
-        insert(notification_attempts).values(
-            notification_id=row.id,
-            attempt_no=attempt_no,
-            started_at=started_at,
-            real_started_at=real_started_at,
-            latency_ms=latency_ms,
-            http_status=http_status,
-            outcome=outcome,
-            response_excerpt=excerpt,
-        )
-    )
-    return True
+    [saved] = await record_attempts(conn, [attempt])
+    return saved
 
 
 async def list_for(

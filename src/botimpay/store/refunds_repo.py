@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, insert, select
+from sqlalchemy import Row, bindparam, insert, select
 
 from botimpay.domain.refund import Refund, RefundStatus
 from botimpay.protocol.money import Money
@@ -39,32 +39,45 @@ def _refund(row: Row[Any]) -> Refund:
     )
 
 
+_INSERT = insert(refunds)
+
+
 async def insert_refund(conn: Connection, refund: Refund) -> None:
     await conn.execute(
-        insert(refunds).values(
-            refund_no=refund.refund_no,
-            partner_id=refund.partner_id,
-            refund_merchant_order_no=refund.refund_merchant_order_no,
-            origin_order_no=refund.origin_order_no,
-            fingerprint=refund.fingerprint,
-            status=refund.status.value,
-            amount_fils=refund.amount.fils,
-            fee_refunded_fils=refund.fee_refunded.fils,
-            reason=refund.reason,
-            operator_name=refund.operator_name,
-            notify_url=refund.notify_url,
-            device_id=refund.device_id,
-            secondary_merchant_id=refund.secondary_merchant_id,
-            reserved=refund.reserved,
-            details=jsonfield.dumps(refund.details or {}),
-            is_revoke=refund.is_revoke,
-            fail_code=refund.fail_code,
-            fail_des=refund.fail_des,
-            request_time=refund.request_time,
-            created_at=refund.created_at,
-            updated_at=refund.updated_at,
-        )
+        _INSERT,
+        {
+            "refund_no": refund.refund_no,
+            "partner_id": refund.partner_id,
+            "refund_merchant_order_no": refund.refund_merchant_order_no,
+            "origin_order_no": refund.origin_order_no,
+            "fingerprint": refund.fingerprint,
+            "status": refund.status.value,
+            "amount_fils": refund.amount.fils,
+            "fee_refunded_fils": refund.fee_refunded.fils,
+            "reason": refund.reason,
+            "operator_name": refund.operator_name,
+            "notify_url": refund.notify_url,
+            "device_id": refund.device_id,
+            "secondary_merchant_id": refund.secondary_merchant_id,
+            "reserved": refund.reserved,
+            "details": jsonfield.dumps(refund.details or {}),
+            "is_revoke": refund.is_revoke,
+            "fail_code": refund.fail_code,
+            "fail_des": refund.fail_des,
+            "request_time": refund.request_time,
+            "created_at": refund.created_at,
+            "updated_at": refund.updated_at,
+        },
     )
+
+
+_BY_MERCHANT_NO = select(refunds).where(
+    refunds.c.partner_id == bindparam("partner_id"),
+    refunds.c.refund_merchant_order_no == bindparam("key"),
+)
+_BY_REFUND_NO = select(refunds).where(
+    refunds.c.partner_id == bindparam("partner_id"), refunds.c.refund_no == bindparam("key")
+)
 
 
 async def find(
@@ -74,10 +87,9 @@ async def find(
     refund_merchant_order_no: str | None = None,
     refund_no: str | None = None,
 ) -> Refund | None:
-    query = select(refunds).where(refunds.c.partner_id == partner_id)
     if refund_merchant_order_no is not None:
-        query = query.where(refunds.c.refund_merchant_order_no == refund_merchant_order_no)
+        query, key = _BY_MERCHANT_NO, refund_merchant_order_no
     else:
-        query = query.where(refunds.c.refund_no == refund_no)
-    row = (await conn.execute(query)).first()
+        query, key = _BY_REFUND_NO, refund_no or ""
+    row = (await conn.execute(query, {"partner_id": partner_id, "key": key})).first()
     return _refund(row) if row is not None else None
