@@ -23,12 +23,12 @@ from typing import Any
 from botimpay.clock import Clock
 from botimpay.domain.notification import NotificationStatus, next_attempt_delay
 from botimpay.notify.delivery import AttemptResult, Outcome, Sender, build_body, safe_url
-from botimpay.services.auth import Authenticator, RateLimiter
+from botimpay.services.auth import Authenticator, MerchantAuth, RateLimiter
 from botimpay.services.sandbox import SandboxClock
 from botimpay.settings import Settings
 from botimpay.store import outbox_repo
 from botimpay.store.database import Database
-from botimpay.store.outbox_repo import OutboxRow
+from botimpay.store.outbox_repo import Attempt, OutboxRow
 
 log = logging.getLogger("botimpay.notify")
 
@@ -74,6 +74,65 @@ class DispatchCounts:
         )
 
 
+# A claimed row's merchant as read at claim time: its keys, None if it is gone, or the
+# error that reading it raised (which fails each of its rows like before).
+Merchant = MerchantAuth | Exception | None
+
+
+class _Recorder:
+    """Records finished attempts in batches, in one write transaction per batch.
+
+    Every attempt that finishes while a batch is being written goes into the next
+    one, so N concurrent deliveries cost a few transactions (and, on PostgreSQL, a
+    few commits) instead of N. Each caller still learns whether its own attempt was
+    saved, only after the commit, and the rows stay leased until then.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._queue: list[tuple[Attempt, asyncio.Future[bool]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def record(self, attempt: Attempt) -> bool:
+        """True once the attempt is committed; False if another dispatcher recorded it."""
+        saved = asyncio.get_running_loop().create_future()
+        saved.add_done_callback(_retrieve)  # its caller may be gone when it fails
+        self._queue.append((attempt, saved))
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._write(), name="notify-recorder")
+        return await asyncio.shield(saved)
+
+    async def idle(self) -> None:
+        """Returns when every attempt handed over so far is written (or has failed)."""
+        while self._writer is not None:
+            await asyncio.shield(self._writer)
+
+    async def _write(self) -> None:
+        batch: list[tuple[Attempt, asyncio.Future[bool]]] = []
+        try:
+            while self._queue:
+                batch, self._queue = self._queue, []
+                try:
+                    async with self.db.write() as conn:
+                        saved = await outbox_repo.record_attempts(conn, [a for a, _ in batch])
+                except Exception as exc:
+                    for _, future in batch:
+                        future.set_exception(exc)
+                    continue
+                for (_, future), ok in zip(batch, saved, strict=True):
+                    future.set_result(ok)
+        finally:
+            self._writer = None
+            for _, future in batch:
+                if not future.done():  # cancelled mid-batch: its callers must not wait forever
+                    future.set_exception(RuntimeError("the attempt was not recorded"))
+
+
+def _retrieve(future: asyncio.Future[bool]) -> None:
+    if not future.cancelled():
+        future.exception()
+
+
 class Dispatcher:
     """Delivers due outbox rows; one instance per process, shared HTTP client."""
 
@@ -105,6 +164,7 @@ class Dispatcher:
         # run_forever claims again once at least half the slots are free
         self._refill_at = max_in_flight - max(1, max_in_flight // 2)
         self._merchant_slots: dict[str, asyncio.Semaphore] = {}
+        self._recorder = _Recorder(db)
 
     @classmethod
     def from_settings(
@@ -153,7 +213,10 @@ class Dispatcher:
         """Claims one batch of due rows, delivers them all and waits for the verdicts."""
         claimed_at = self.clock.real_ms()
         rows = await self._claim(self.max_in_flight)
-        verdicts = await asyncio.gather(*(self._deliver(row, claimed_at) for row in rows))
+        merchants = await self._merchants(rows)
+        verdicts = await asyncio.gather(
+            *(self._deliver(row, claimed_at, merchants[row.partner_id]) for row in rows)
+        )
         return DispatchCounts.of(len(rows), list(verdicts))
 
     async def run_forever(self, stop: asyncio.Event) -> None:
@@ -194,12 +257,14 @@ class Dispatcher:
             await self.sandbox_clock.refresh()
         claimed_at = self.clock.real_ms()
         rows = await self._claim(free)
+        merchants = await self._merchants(rows)
         started = 0
         for row in rows:
             if row.id in in_flight:  # our own lease ran out while still delivering
                 continue
             task = asyncio.create_task(
-                self._deliver(row, claimed_at), name=f"notify-{row.notify_id}"
+                self._deliver(row, claimed_at, merchants[row.partner_id]),
+                name=f"notify-{row.notify_id}",
             )
             in_flight[row.id] = task
             task.add_done_callback(
@@ -210,14 +275,14 @@ class Dispatcher:
 
     async def _drain(self, in_flight: dict[int, asyncio.Task[Verdict]]) -> None:
         tasks = set(in_flight.values())
-        if not tasks:
-            return
-        _done, pending = await asyncio.wait(tasks, timeout=DRAIN_MS / 1000)
-        for task in pending:
-            task.cancel()
-        for task in pending:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if tasks:
+            _done, pending = await asyncio.wait(tasks, timeout=DRAIN_MS / 1000)
+            for task in pending:
+                task.cancel()
+            for task in pending:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        await self._recorder.idle()  # attempts already made are recorded before we stop
 
     async def _claim(self, limit: int) -> list[OutboxRow]:
         async with self.db.write() as conn:
@@ -229,13 +294,23 @@ class Dispatcher:
                 limit=limit,
             )
 
+    async def _merchants(self, rows: list[OutboxRow]) -> dict[str, Merchant]:
+        """The keys of the claimed rows' merchants, read once per claim, not once per POST."""
+        found: dict[str, Merchant] = {}
+        for partner_id in {row.partner_id for row in rows}:
+            try:
+                found[partner_id] = await self.authenticator.load(partner_id)
+            except Exception as exc:  # each of its rows fails on its own, as if loaded there
+                found[partner_id] = exc
+        return found
+
     def _merchant_slot(self, partner_id: str) -> asyncio.Semaphore:
         slot = self._merchant_slots.get(partner_id)
         if slot is None:
             slot = self._merchant_slots[partner_id] = asyncio.Semaphore(self.per_merchant)
         return slot
 
-    async def _deliver(self, row: OutboxRow, claimed_at: int) -> Verdict:
+    async def _deliver(self, row: OutboxRow, claimed_at: int, merchant: Merchant) -> Verdict:
         """One attempt for a claimed row, recorded with the row's next state."""
         try:
             async with self._slots, self._merchant_slot(row.partner_id):
@@ -243,15 +318,16 @@ class Dispatcher:
                     # Waited for a slot longer than the lease: the row may be another
                     # dispatcher's now; leave it to whoever claims it next.
                     return Verdict.EXPIRED
-                return await self._attempt(row)
+                return await self._attempt(row, merchant)
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("dispatcher: notification %s not attempted; retried later", row.notify_id)
             return Verdict.ERROR
 
-    async def _attempt(self, row: OutboxRow) -> Verdict:
-        auth = await self.authenticator.load(row.partner_id)
+    async def _attempt(self, row: OutboxRow, auth: Merchant) -> Verdict:
+        if isinstance(auth, Exception):
+            raise LookupError(f"merchant {row.partner_id} could not be loaded") from auth
         if auth is None:
             raise LookupError(f"merchant {row.partner_id} is gone")
         started_at = self.clock.now_ms()
@@ -274,10 +350,9 @@ class Dispatcher:
             # The next attempt is due `delay` after this one ended, in business time.
             status, verdict = NotificationStatus.PENDING, Verdict.RETRYING
             next_at = finished_at + delay
-        async with self.db.write() as conn:
-            saved = await outbox_repo.record_attempt(
-                conn,
-                row,
+        saved = await self._recorder.record(
+            Attempt(
+                row_id=row.id,
                 attempt_no=attempt_no,
                 started_at=started_at,
                 real_started_at=real_started_at,
@@ -289,6 +364,9 @@ class Dispatcher:
                 next_attempt_at=next_at,
                 delivered_at=finished_at if status is NotificationStatus.DELIVERED else None,
             )
+        )
+        if not log.isEnabledFor(logging.INFO):
+            return verdict if saved else Verdict.CONFLICT
         log.info(
             "notification %s (%s %s) attempt %d to %s: %s%s in %d ms -> %s",
             row.notify_id,

@@ -62,6 +62,15 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def _not_found(ref: OrderRef) -> BusinessError:
+    if ref.merchantOrderNo is not None:
+        return BusinessError(
+            codes.MERCHANT_ORDER_NO_NOT_EXIST,
+            f"merchantOrderNo {ref.merchantOrderNo} does not exist",
+        )
+    return BusinessError(codes.ORDER_NO_NOT_EXIST, f"orderNo {ref.orderNo} does not exist")
+
+
 class OrderService:
     def __init__(self, db: Database, clock: Clock, public_url: str) -> None:
         self.db = db
@@ -159,8 +168,11 @@ class OrderService:
     # --- getOrder / cancelOrder / updateExpiredTime --------------------------
 
     async def get(self, partner_id: str, ref: OrderRef) -> Order:
-        async with self.db.read() as conn:
-            order = await self._find(conn, partner_id, ref, for_update=False)
+        order = await orders_repo.find_committed(
+            self.db, partner_id, merchant_order_no=ref.merchantOrderNo, order_no=ref.orderNo
+        )
+        if order is None:
+            raise _not_found(ref)
         return await self._expire_if_due(order)
 
     async def cancel(self, partner_id: str, ref: OrderRef) -> Order:
@@ -190,17 +202,12 @@ class OrderService:
             order = await orders_repo.find(
                 conn, partner_id, merchant_order_no=ref.merchantOrderNo, for_update=for_update
             )
-            if order is None:
-                raise BusinessError(
-                    codes.MERCHANT_ORDER_NO_NOT_EXIST,
-                    f"merchantOrderNo {ref.merchantOrderNo} does not exist",
-                )
-            return order
-        order = await orders_repo.find(
-            conn, partner_id, order_no=ref.orderNo, for_update=for_update
-        )
+        else:
+            order = await orders_repo.find(
+                conn, partner_id, order_no=ref.orderNo, for_update=for_update
+            )
         if order is None:
-            raise BusinessError(codes.ORDER_NO_NOT_EXIST, f"orderNo {ref.orderNo} does not exist")
+            raise _not_found(ref)
         return order
 
     async def _expire_if_due(self, order: Order) -> Order:

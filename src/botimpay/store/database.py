@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections import namedtuple
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import Select, create_engine, event, text
 from sqlalchemy.engine import Connection as SyncConnection
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError
@@ -61,6 +62,22 @@ def redact(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+@dataclass(frozen=True, slots=True)
+class _CompiledSelect:
+    """A SELECT compiled for SQLite once: its SQL, its bind names in order, its row type."""
+
+    sql: str
+    params: tuple[str, ...]
+    row: type[tuple[Any, ...]]
+
+    @classmethod
+    def of(cls, statement: Select[Any], engine: Engine) -> _CompiledSelect:
+        compiled = statement.compile(dialect=engine.dialect)
+        names = [str(column.key) for column in statement.selected_columns]
+        row = namedtuple("row", names, rename=True)  # type: ignore[misc]
+        return cls(str(compiled), tuple(compiled.positiontup or ()), row)
+
+
 @dataclass(slots=True)
 class Database:
     """One of two engines (async PostgreSQL, or SQLite on the loop) and its transactions."""
@@ -72,6 +89,7 @@ class Database:
     # SQLite read connections kept open between transactions (checkout costs more than a read)
     _idle: list[SyncConnection] = field(default_factory=list, repr=False)
     _lookup: sqlite3.Connection | None = field(default=None, repr=False)
+    _compiled: dict[Select[Any], _CompiledSelect] = field(default_factory=dict, repr=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -127,18 +145,42 @@ class Database:
         For lookups made on every request (a merchant's revision): on SQLite it runs
         on a plain connection kept for it, without the pool or SQLAlchemy's execution."""
         if self.sqlite is not None:
-            if self._lookup is None:
-                self._lookup = sqlite3.connect(
-                    self.sqlite.url.database or ":memory:",
-                    isolation_level=None,
-                    check_same_thread=False,
-                )
-                self._lookup.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-            row = self._lookup.execute(sql, params).fetchone()
+            row = self._lookup_connection().execute(sql, params).fetchone()
             return None if row is None else row[0]
         assert self.pg is not None
         async with self.pg.connect() as conn:
             return await conn.scalar(text(sql), params)
+
+    async def first_row(self, statement: Select[Any], params: dict[str, Any]) -> Any:
+        """The first row of one SELECT, outside any transaction (a single statement
+        reads one consistent snapshot), with its columns as attributes; None if none.
+
+        The hot read path (getOrder): on SQLite the statement is compiled once and run
+        on the lookup connection, without a transaction, the pool or a result proxy."""
+        if self.sqlite is not None:
+            compiled = self._compiled.get(statement)
+            if compiled is None:
+                compiled = self._compiled[statement] = _CompiledSelect.of(statement, self.sqlite)
+            raw = (
+                self._lookup_connection()
+                .execute(compiled.sql, [params[name] for name in compiled.params])
+                .fetchone()
+            )
+            return None if raw is None else compiled.row(*raw)
+        assert self.pg is not None
+        async with self.pg.connect() as conn:
+            return (await conn.execute(statement, params)).first()
+
+    def _lookup_connection(self) -> sqlite3.Connection:
+        if self._lookup is None:
+            assert self.sqlite is not None
+            self._lookup = sqlite3.connect(
+                self.sqlite.url.database or ":memory:",
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            self._lookup.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        return self._lookup
 
     def _sqlite_writer(self) -> GroupCommitWriter:
         if self._writer is None:

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, bindparam, insert, select, update
+from sqlalchemy import Select, and_, bindparam, insert, select, update
 
 from botimpay.domain.order import Order, OrderStatus
 from botimpay.domain.scenes import SceneParams
 from botimpay.protocol.money import Money
 from botimpay.store import jsonfield
 from botimpay.store.connection import Connection
+from botimpay.store.database import Database
 from botimpay.store.tables import orders
 
 
@@ -45,7 +46,8 @@ def _scene_text(scene: SceneParams) -> str:
     )
 
 
-def to_order(row: Row[Any]) -> Order:
+def to_order(row: Any) -> Order:
+    """An Order from a row of `orders` (anything with the columns as attributes)."""
     return Order(
         order_no=row.order_no,
         partner_id=row.partner_id,
@@ -179,6 +181,18 @@ async def find(
     else:
         query, key = _BY_ORDER_NO_FOR_PARTNER[for_update], order_no or ""
     row = (await conn.execute(query, {"partner_id": partner_id, "key": key})).first()
+    return to_order(row) if row is not None else None
+
+
+async def find_committed(
+    db: Database, partner_id: str, *, merchant_order_no: str | None, order_no: str | None
+) -> Order | None:
+    """Like find(), as a single statement outside any transaction (the getOrder path)."""
+    if merchant_order_no is not None:
+        query, key = _BY_MERCHANT_ORDER_NO[False], merchant_order_no
+    else:
+        query, key = _BY_ORDER_NO_FOR_PARTNER[False], order_no or ""
+    row = await db.first_row(query, {"partner_id": partner_id, "key": key})
     return to_order(row) if row is not None else None
 
 

@@ -9,8 +9,8 @@ dispatcher dies mid-delivery the row becomes due again when the lease ends
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, bindparam, insert, or_, select, update

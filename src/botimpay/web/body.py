@@ -53,7 +53,7 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
     if not body.strip():
         raise InvalidParameter("the request body is empty")
     try:
-        value = json.loads(body, parse_float=Decimal, parse_constant=_no_constants)
+        value = _DECODER.decode(body.decode(json.detect_encoding(body), "surrogatepass"))
     except (ValueError, RecursionError) as exc:
         raise InvalidParameter("the request body is not valid UTF-8 JSON") from exc
     if not isinstance(value, dict):
@@ -63,3 +63,7 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
 
 def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
+
+
+# what json.loads(..., parse_float=Decimal, ...) would build on every call
+_DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_no_constants)
