@@ -1,4 +1,4 @@
-"""CPU time and peak RSS of a process tree, from /proc."""
+"""CPU time and RSS (peak and current) of a process tree, from /proc."""
 
 from __future__ import annotations
 
@@ -58,3 +58,24 @@ def peak_rss_kib(pids: list[int]) -> int:
         except OSError:
             continue
     return peak
+
+
+def cmdline(pid: int) -> str:
+    """The process's command line, NULs as spaces ('' once it is gone)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+    except OSError:
+        return ""
+
+
+def rss_kib(pids: list[int]) -> int:
+    """The summed VmRSS of the live processes (their resident memory right now)."""
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import os
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -57,6 +58,13 @@ async def _uncancellable(step: Awaitable[T]) -> T:
         if cancelled:
             raise asyncio.CancelledError
         return result
+
+
+def _raw(conn: LoopConnection) -> sqlite3.Connection:
+    """The driver connection: savepoints need no SQLAlchemy execution context."""
+    raw = conn.sync.connection.driver_connection
+    assert isinstance(raw, sqlite3.Connection)
+    return raw
 
 
 @dataclass
@@ -103,13 +111,13 @@ class GroupCommitWriter:
             conn = self._conn
             assert conn is not None
             batch.units += 1
-            conn.sync.exec_driver_sql("SAVEPOINT unit")
+            _raw(conn).execute("SAVEPOINT unit")
             try:
                 yield conn
             except BaseException:
                 await self._undo_unit(conn)
                 raise
-            conn.sync.exec_driver_sql("RELEASE unit")
+            _raw(conn).execute("RELEASE unit")
             committed = batch.committed
         finally:
             try:
@@ -174,8 +182,8 @@ class GroupCommitWriter:
     async def _undo_unit(self, conn: LoopConnection) -> None:
         """Rolls back one unit; if even that fails, the whole batch is lost."""
         try:
-            conn.sync.exec_driver_sql("ROLLBACK TO unit")
-            conn.sync.exec_driver_sql("RELEASE unit")
+            _raw(conn).execute("ROLLBACK TO unit")
+            _raw(conn).execute("RELEASE unit")
         except Exception as exc:
             await self._abort(exc)
 

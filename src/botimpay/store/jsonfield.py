@@ -15,5 +15,8 @@ def dumps(value: Any) -> str:
     return orjson.dumps(value, default=wire_default, option=orjson.OPT_SORT_KEYS).decode()
 
 
+_DECODER = json.JSONDecoder(parse_float=Decimal)
+
+
 def loads(text: str) -> Any:
-    return json.loads(text, parse_float=Decimal)
+    return _DECODER.decode(text)
