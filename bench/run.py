@@ -77,7 +77,7 @@ class Bench:
     def floor(self) -> dict[str, Any]:
         response_key = self.workdir / "floor-private.pem"
         response_key.write_bytes(signing.new_key_pem())
-        n = 2000
+        n = 500 if self.load.duration_s < 5 else 2000
         requests_file = self.signed(
             "floor", "placeOrder", [signing.place_biz(no) for no in self.order_nos(n)]
         )
@@ -90,7 +90,14 @@ class Bench:
 
     def backend(self, backend: str, floor_rps: float, mode: str) -> list[dict[str, Any]]:
         """One gateway on a fresh database: production mode for the merchant API scenarios,
-        sandbox mode for those that pay orders (refund, the place -> pay -> notify loop)."""
+        sandbox mode for those that pay orders (refund, the place -> pay -> notify loop).
+        mode "both" (the smoke run): every scenario on one sandbox gateway."""
+        kinds = (
+            ("api", "paying")
+            if mode == "both"
+            else (("paying",) if mode == "sandbox" else ("api",))
+        )
+        mode = "sandbox" if mode == "both" else mode
         db_name = f"botimpay_bench_{self.run_id}_{mode}"
         if backend == "sqlite":
             db_url = f"sqlite:///{self.workdir / f'bench-{mode}.db'}"
@@ -120,9 +127,12 @@ class Bench:
             )
             server = servers.start_gateway(db_url, self.workdir, mode=mode)
             try:
-                if mode == "sandbox":
-                    return self.paying_scenarios(backend, server, floor_rps)
-                return self.scenarios(backend, server, floor_rps)
+                out: list[dict[str, Any]] = []
+                if "api" in kinds:
+                    out += self.scenarios(backend, server, floor_rps)
+                if "paying" in kinds:
+                    out += self.paying_scenarios(backend, server, floor_rps)
+                return out
             finally:
                 server.stop()
         finally:
@@ -144,7 +154,7 @@ class Bench:
             return result
 
         # getOrder's orders are placed first; that untimed pass also sizes placeOrder
-        existing = self.order_nos(200 if d < 5 else 500)
+        existing = self.order_nos(100 if d < 5 else 500)
         setup_file = self.signed(
             f"get-setup-{backend}", "placeOrder", [signing.place_biz(no) for no in existing]
         )
@@ -153,7 +163,7 @@ class Bench:
         setup_rps = len(existing) / (time.monotonic() - t0)
 
         # placeOrder: every request a new merchantOrderNo (4x the untimed rate, at most floor)
-        n_place = math.ceil(min(floor_rps, max(250.0, setup_rps * 4)) * d)
+        n_place = math.ceil(min(floor_rps, max(1500.0, setup_rps * 4)) * d)
         place = record(
             "placeOrder",
             self.signed(
@@ -169,12 +179,15 @@ class Bench:
             self.signed(
                 f"get-{backend}",
                 "getOrder",
-                [{"merchantOrderNo": existing[i % len(existing)]} for i in range(2000)],
+                [
+                    {"merchantOrderNo": existing[i % len(existing)]}
+                    for i in range(500 if d < 5 else 2000)
+                ],
             ),
         )
 
         # cancelOrder: one pre-placed order per request (2x what placeOrder reached)
-        n_cancel = max(300, math.ceil(place["rps"] * d * 2))
+        n_cancel = max(100 if d < 5 else 300, math.ceil(place["rps"] * d * 2))
         to_cancel = self.order_nos(n_cancel)
         send_file(
             server.url,
@@ -314,15 +327,18 @@ def main(argv: list[str] | None = None) -> int:
     if not wrk.available():
         print("wrk not found (apt-get install -y wrk)", file=sys.stderr)
         return 2
-    load = wrk.Load(2, 8, 2) if args.smoke else wrk.Load(2, 64, 10)
+    load = wrk.Load(2, 8, 1) if args.smoke else wrk.Load(2, 64, 10)
     started = time.time()
     with tempfile.TemporaryDirectory(prefix="botimpay-bench-") as tmp:
         bench = Bench(load, Path(tmp))
         floor = bench.floor()
         scenarios: list[dict[str, Any]] = [floor]
         for backend in backends:
-            scenarios += bench.backend(backend, floor["rps"], "production")
-            scenarios += bench.backend(backend, floor["rps"], "sandbox")
+            if args.smoke:
+                scenarios += bench.backend(backend, floor["rps"], "both")
+            else:
+                scenarios += bench.backend(backend, floor["rps"], "production")
+                scenarios += bench.backend(backend, floor["rps"], "sandbox")
         peer = bench.localstripe()
     peer_rps = peer["rps"] if isinstance(peer, dict) else None
     for s in scenarios[1:]:
