@@ -79,3 +79,9 @@ def rss_kib(pids: list[int]) -> int:
         except OSError:
             continue
     return total
+
+
+def state(pid: int) -> str | None:
+    """The process's state letter (R running or runnable, S sleeping, ...), None once gone."""
+    fields = _stat_fields(pid)
+    return fields[0] if fields is not None else None

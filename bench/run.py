@@ -19,6 +19,7 @@ from typing import Any
 
 from bench import procstat, servers, signing, wrk
 from bench.prepare import place_and_pay, send_file
+from bench.scale import run_scale_scenarios
 from bench.servers import Server
 
 PARTNER_ID = "300000000001"
@@ -29,6 +30,8 @@ UNIQUE = ("placeOrder", "cancelOrder", "refund", "place_pay_notify")
 REFUNDS_PER_ORDER = 10
 PAYER_PHONE = "+971560000001"  # a sandbox test wallet (paying with the test card)
 NOTIFY_WAIT_S = 60.0
+BUDGET_S = 14 * 60.0  # make bench must finish in 15 minutes
+SCALE_FIXED_S = 75.0  # the scale scenarios' load and 10k/1M windows, before the memory run
 
 
 class Bench:
@@ -340,11 +343,19 @@ def main(argv: list[str] | None = None) -> int:
                 scenarios += bench.backend(backend, floor["rps"], "production")
                 scenarios += bench.backend(backend, floor["rps"], "sandbox")
         peer = bench.localstripe()
+        # scale last: its memory run takes what is left of the 15-minute budget
+        spent = time.monotonic() - bench.started
+        cap = None if args.smoke else int(max(120.0, BUDGET_S - spent - SCALE_FIXED_S))
+        scale = run_scale_scenarios(bench, Path(tmp), args.smoke, memory_cap_s=cap)
     peer_rps = peer["rps"] if isinstance(peer, dict) else None
     for s in scenarios[1:]:
         s["ratio_to_floor"] = round(s["rps"] / floor["rps"], 3) if floor["rps"] else None
         if s["scenario"] == "placeOrder" and peer_rps:
             s["ratio_to_localstripe"] = round(s["rps"] / peer_rps, 3)
+    for s in scale:
+        if s.get("rps") and floor["rps"]:
+            s["ratio_to_floor"] = round(s["rps"] / floor["rps"], 3)
+    scenarios += scale
     if isinstance(peer, dict):
         scenarios.append(peer)
     report: dict[str, Any] = {

@@ -11,6 +11,7 @@ exact bytes sent. Logs name the notification, never the body or any key.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -80,6 +81,12 @@ def safe_url(url: str) -> str:
     return f"{parts.scheme}://{host}{port}{parts.path}"
 
 
+@functools.lru_cache(maxsize=1024)
+def _parsed_url(url: str) -> httpx.URL:
+    """httpx.URL of a notifyUrl, parsed once rather than on every attempt."""
+    return httpx.URL(url)
+
+
 def _excerpt(text: str) -> str:
     return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "…"
 
@@ -145,7 +152,8 @@ class Sender:
     async def _exchange(self, url: str, body: bytes, sign: str) -> tuple[int, bytes]:
         """Sends the request; returns the status and at most _READ_LIMIT bytes of the answer."""
         headers = {"Content-Type": CONTENT_TYPE, "sign": sign}
-        async with self.client.stream("POST", url, content=body, headers=headers) as response:
+        target = _parsed_url(url)
+        async with self.client.stream("POST", target, content=body, headers=headers) as response:
             kept = bytearray()
             async for chunk in response.aiter_bytes():
                 kept += chunk

@@ -6,6 +6,12 @@ loses its rows only until the lease ends, then any dispatcher takes them again
 sandbox time travel drives the schedule; after 8 attempts a row is FAILED.
 Several dispatchers (in `serve` processes and `botimpay worker`s) may run on one
 database; PostgreSQL hands each due row to one of them (SKIP LOCKED).
+
+Per notification, the work is the signature and the POST; everything else is
+shared: rows are claimed in batches (again when half the slots are free, not one
+row per finished delivery), a batch's merchant keys are read once, and attempts
+are recorded in batches (one transaction for all that finish while the previous
+one commits). A merchant's slot is held for its POST only, not for the record.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ log = logging.getLogger("botimpay.notify")
 DEFAULT_LEASE_MS = 60_000
 DEFAULT_MAX_IN_FLIGHT = 32
 DRAIN_MS = 5_000
+REFILL_WAIT_MS = 100
 
 
 class Verdict(StrEnum):
@@ -76,7 +83,7 @@ class DispatchCounts:
 
 # A claimed row's merchant as read at claim time: its keys, None if it is gone, or the
 # error that reading it raised (which fails each of its rows like before).
-Merchant = MerchantAuth | Exception | None
+MerchantKeys = MerchantAuth | Exception | None
 
 
 class _Recorder:
@@ -232,11 +239,13 @@ class Dispatcher:
         try:
             while not stop.is_set():
                 if len(in_flight) > self._refill_at:
-                    # At capacity: claim again as soon as deliveries make room (a batch's
-                    # worth, so claims stay batched), not after the idle interval.
+                    # Busy: claim again once half the slots are free, so claims stay
+                    # batched; or within REFILL_WAIT_MS of any slot freeing up, so one
+                    # slow merchant's deliveries do not hold up everyone else's.
                     room.clear()
-                    await _first(stopped, room.wait())
-                    continue
+                    await _first(stopped, room.wait(), REFILL_WAIT_MS / 1000)
+                    if len(in_flight) >= self.max_in_flight:
+                        continue
                 busy = False
                 try:
                     busy = await self._fill(in_flight, room)
@@ -294,9 +303,9 @@ class Dispatcher:
                 limit=limit,
             )
 
-    async def _merchants(self, rows: list[OutboxRow]) -> dict[str, Merchant]:
+    async def _merchants(self, rows: list[OutboxRow]) -> dict[str, MerchantKeys]:
         """The keys of the claimed rows' merchants, read once per claim, not once per POST."""
-        found: dict[str, Merchant] = {}
+        found: dict[str, MerchantKeys] = {}
         for partner_id in {row.partner_id for row in rows}:
             try:
                 found[partner_id] = await self.authenticator.load(partner_id)
@@ -310,22 +319,27 @@ class Dispatcher:
             slot = self._merchant_slots[partner_id] = asyncio.Semaphore(self.per_merchant)
         return slot
 
-    async def _deliver(self, row: OutboxRow, claimed_at: int, merchant: Merchant) -> Verdict:
-        """One attempt for a claimed row, recorded with the row's next state."""
+    async def _deliver(self, row: OutboxRow, claimed_at: int, merchant: MerchantKeys) -> Verdict:
+        """One attempt for a claimed row, recorded with the row's next state.
+
+        The slots bound requests to merchants, so they are given back once the answer
+        is in: the next POST need not wait for this one's record to be committed."""
         try:
             async with self._slots, self._merchant_slot(row.partner_id):
                 if self.clock.real_ms() >= claimed_at + self.lease_ms:
                     # Waited for a slot longer than the lease: the row may be another
                     # dispatcher's now; leave it to whoever claims it next.
                     return Verdict.EXPIRED
-                return await self._attempt(row, merchant)
+                result, started_at, real_started_at = await self._attempt(row, merchant)
+            return await self._record(row, result, started_at, real_started_at)
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("dispatcher: notification %s not attempted; retried later", row.notify_id)
             return Verdict.ERROR
 
-    async def _attempt(self, row: OutboxRow, auth: Merchant) -> Verdict:
+    async def _attempt(self, row: OutboxRow, auth: MerchantKeys) -> tuple[AttemptResult, int, int]:
+        """The POST: its result, and when it started in business and in real time."""
         if isinstance(auth, Exception):
             raise LookupError(f"merchant {row.partner_id} could not be loaded") from auth
         if auth is None:
@@ -334,7 +348,7 @@ class Dispatcher:
         real_started_at = self.clock.real_ms()
         body = build_body(row.payload, notify_id=row.notify_id, now_ms=started_at)
         result = await self.sender.post(row.url, body, auth.sign(body))
-        return await self._record(row, result, started_at, real_started_at)
+        return result, started_at, real_started_at
 
     async def _record(
         self, row: OutboxRow, result: AttemptResult, started_at: int, real_started_at: int
@@ -394,11 +408,13 @@ def _forget(
         room.set()
 
 
-async def _first(stopped: asyncio.Task[bool], event: Coroutine[Any, Any, bool]) -> None:
-    """Waits for `event` or for `stopped`, whichever comes first."""
+async def _first(
+    stopped: asyncio.Task[bool], event: Coroutine[Any, Any, bool], timeout: float
+) -> None:
+    """Waits for `event` or for `stopped`, whichever comes first, at most `timeout` s."""
     waiter = asyncio.ensure_future(event)
     try:
-        await asyncio.wait({stopped, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait({stopped, waiter}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
     finally:
         waiter.cancel()
 

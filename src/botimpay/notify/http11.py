@@ -6,15 +6,16 @@ anyio no longer pulling in sniffio, retries a failed `import sniffio` for every
 lock and event it creates (encode/httpcore#1103). At thousands of deliveries a
 second that, not the merchant, was the limit. This transport keeps the wire
 behaviour — h11 frames the messages exactly as httpcore does, the same errors and
-messages, httpx's TLS context, idle connections expire after 5 s — on asyncio
-protocols: a request is one write and a few callbacks, and a connection the
-merchant closed is known to be dead the moment it closes. The client above it
-(headers, content decoding, proxies from the environment) is unchanged.
+messages, httpx's TLS context, idle connections expire after 5 s, one poll() before
+reusing one tells whether the merchant closed it — on asyncio protocols, where a
+request is one write and a few callbacks. The client above it (headers, content
+decoding, proxies from the environment) is unchanged.
 """
 
 from __future__ import annotations
 
 import asyncio
+import select
 import socket
 import ssl
 import time
@@ -80,6 +81,21 @@ class _Connection(asyncio.Protocol):
             self._waiter.set_result(None)
 
     # --- used by the transport -----------------------------------------------------
+
+    def is_readable(self) -> bool:
+        """Whether the idle socket has something to read: the merchant closed it (or sent
+        bytes nobody asked for) and the loop has not seen it yet. Either way: not reusable."""
+        if self.transport is None:
+            return True
+        sock = self.transport.get_extra_info("socket")
+        if sock is None:
+            return False
+        poller = select.poll()
+        poller.register(sock.fileno(), select.POLLIN)
+        return bool(poller.poll(0))
+
+    def has_unread_bytes(self) -> bool:
+        return bool(self._unread) or bool(self.h11.trailing_data[0])
 
     def write(self, data: bytes) -> None:
         assert self.transport is not None
@@ -200,11 +216,14 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
         origin = (url.raw_scheme, url.raw_host, url.port or _PORTS[url.raw_scheme])
         timeouts = request.extensions.get("timeout", {})
         body = await request.aread()
-        try:
-            async with asyncio.timeout(timeouts.get("pool")):
-                await self._slots.acquire()
-        except TimeoutError:
-            raise httpx.PoolTimeout("no connection free in time") from None
+        if self._slots.locked():
+            try:
+                async with asyncio.timeout(timeouts.get("pool")):
+                    await self._slots.acquire()
+            except TimeoutError:
+                raise httpx.PoolTimeout("no connection free in time") from None
+        else:
+            await self._slots.acquire()  # free: returns at once
         conn: _Connection | None = None
         try:
             conn = self._reuse(origin) or await self._connect(origin, timeouts.get("connect"))
@@ -244,7 +263,7 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
                     self._discard(stale)
                 idle.clear()
                 return None
-            if conn.lost:
+            if conn.lost or conn.is_readable():
                 self._discard(conn)
                 continue
             conn.in_use = True
@@ -287,7 +306,13 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
         """The response was closed: keep the connection if it can carry another request."""
         self._slots.release()
         states = (conn.h11.our_state, conn.h11.their_state)
-        if not complete or conn.lost or self._closed or states != (h11.DONE, h11.DONE):
+        if (
+            not complete
+            or conn.lost
+            or self._closed
+            or states != (h11.DONE, h11.DONE)
+            or conn.has_unread_bytes()  # more than the response: not a stream we can trust
+        ):
             self._discard(conn)
             return
         conn.h11.start_next_cycle()

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, bindparam, insert, or_, select, update
+from sqlalchemy import Select, bindparam, insert, or_, select, text, update
 
 from botimpay.domain.notification import NotificationKind, NotificationStatus
 from botimpay.store.connection import Connection
@@ -154,11 +154,45 @@ class Attempt:
     delivered_at: int | None
 
 
-async def record_attempts(conn: Connection, attempts: Sequence[Attempt]) -> list[bool]:
-    """Saves each attempt and its row's new state; False where another worker already did."""
-    saved: list[bool] = []
-    for a in attempts:
-        error = None if a.outcome == "SUCCESS" else f"{a.outcome} {a.http_status or ''}".strip()
+# PostgreSQL: a batch's conditional updates in one statement (one round trip), each
+# row still updated only if no other dispatcher recorded this attempt first.
+_RECORD_MANY_PG = text(
+    """
+    UPDATE notifications AS n
+    SET attempts = v.attempt_no, status = v.new_status, next_attempt_at = v.next_at,
+        claimed_until = NULL, delivered_at = v.delivered, last_error = v.error
+    FROM unnest(
+        CAST(:row_ids AS INTEGER[]), CAST(:attempt_nos AS INTEGER[]),
+        CAST(:statuses AS VARCHAR[]), CAST(:next_ats AS BIGINT[]),
+        CAST(:delivered AS BIGINT[]), CAST(:errors AS VARCHAR[])
+    ) AS v(row_id, attempt_no, new_status, next_at, delivered, error)
+    WHERE n.id = v.row_id AND n.attempts = v.attempt_no - 1
+    RETURNING n.id
+    """
+)
+
+
+def _last_error(a: Attempt) -> str | None:
+    return None if a.outcome == "SUCCESS" else f"{a.outcome} {a.http_status or ''}".strip()
+
+
+async def _update_rows(conn: Connection, attempts: Sequence[Attempt]) -> list[bool]:
+    if conn.dialect.name == "postgresql":
+        result = await conn.execute(
+            _RECORD_MANY_PG,
+            {
+                "row_ids": [a.row_id for a in attempts],
+                "attempt_nos": [a.attempt_no for a in attempts],
+                "statuses": [a.status.value for a in attempts],
+                "next_ats": [a.next_attempt_at for a in attempts],
+                "delivered": [a.delivered_at for a in attempts],
+                "errors": [_last_error(a) for a in attempts],
+            },
+        )
+        updated = {int(row_id) for row_id in result.scalars()}
+        return [a.row_id in updated for a in attempts]
+    saved = []
+    for a in attempts:  # SQLite: in-process statements, no round trips to save
         result = await conn.execute(
             _RECORD,
             {
@@ -168,10 +202,20 @@ async def record_attempts(conn: Connection, attempts: Sequence[Attempt]) -> list
                 "new_status": a.status.value,
                 "next_at": a.next_attempt_at,
                 "delivered": a.delivered_at,
-                "error": error,
+                "error": _last_error(a),
             },
         )
         saved.append(result.rowcount == 1)
+    return saved
+
+
+async def record_attempts(conn: Connection, attempts: Sequence[Attempt]) -> list[bool]:
+    """Saves each attempt and its row's new state; False where another worker already did.
+
+    Attempts must be of distinct rows."""
+    if not attempts:
+        return []
+    saved = await _update_rows(conn, attempts)
     history = [
         {
             "notification_id": a.row_id,
@@ -188,39 +232,6 @@ async def record_attempts(conn: Connection, attempts: Sequence[Attempt]) -> list
     ]
     if history:
         await conn.execute(_INSERT_ATTEMPT, history)
-    return saved
-
-
-async def record_attempt(
-    conn: Connection,
-    row: OutboxRow,
-    *,
-    attempt_no: int,
-    started_at: int,
-    real_started_at: int,
-    latency_ms: int,
-    http_status: int | None,
-    outcome: str,
-    excerpt: str | None,
-    status: NotificationStatus,
-    next_attempt_at: int,
-    delivered_at: int | None,
-) -> bool:
-    """Saves an attempt and the row's new state; False if another worker already did."""
-    attempt = Attempt(
-        row_id=row.id,
-        attempt_no=attempt_no,
-        started_at=started_at,
-        real_started_at=real_started_at,
-        latency_ms=latency_ms,
-        http_status=http_status,
-        outcome=outcome,
-        excerpt=excerpt,
-        status=status,
-        next_attempt_at=next_attempt_at,
-        delivered_at=delivered_at,
-    )
-    [saved] = await record_attempts(conn, [attempt])
     return saved
 
 
