@@ -57,7 +57,7 @@ from botimpay.store.tables import notification_attempts, notifications
 PARTNER_ID = "300000000002"
 BACKENDS = ("sqlite", "postgresql")
 SCENARIOS = {"dispatch": 20_000, "dispatch_backlog": 100_000}
-SMOKE_ROWS = 2_000
+SMOKE_ROWS = 200
 CHUNK = 5_000  # rows a seeding transaction
 STALL_S = 30.0  # no new delivery for this long ends a scenario (its rows count as errors)
 POLL_S = 0.05

@@ -71,7 +71,7 @@ class Sizes:
 
 
 FULL = Sizes(10_000, 1_000_000, 20_000, 1_000_000, 570, wrk.Load(2, 64, 10), 6)
-SMOKE = Sizes(1_000, 10_000, 2_000, 20_000, 60, wrk.Load(2, 8, 2), 3)
+SMOKE = Sizes(1_000, 10_000, 2_000, 3_000, 5, wrk.Load(2, 8, 1), 0)
 
 
 class BenchLike(Protocol):
@@ -381,7 +381,8 @@ class ScaleRun:
         tag = f"scale-{label}-{backend}"
         warm = wrk.Load(self.sizes.load.threads, self.sizes.load.connections, self.sizes.warmup_s)
         try:
-            wrk.run(server.url, requests_file, warm, self.workdir / f"{tag}-warmup.wrk.log")
+            if warm.duration_s:
+                wrk.run(server.url, requests_file, warm, self.workdir / f"{tag}-warmup.wrk.log")
             result = measure(
                 server, requests_file, self.sizes.load, self.workdir / f"{tag}.wrk.log"
             )
