@@ -11,13 +11,17 @@ wait — taking the write lock and COMMIT's fsync — leaves the loop (group_com
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar, TypeVarTuple, overload
 
 from sqlalchemy.engine import Connection as SyncConnection
 from sqlalchemy.engine import CursorResult, Dialect, ScalarResult
+from sqlalchemy.sql import Select
 from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.selectable import TypedReturnsRows
+
+from botimpay.store.sqlite_compiled import compiled
 
 T = TypeVar("T")
 Ts = TypeVarTuple("Ts")
@@ -92,3 +96,24 @@ class LoopConnection:
 
     async def run_sync(self, fn: Callable[[SyncConnection], T]) -> T:
         return fn(self.sync)
+
+    def driver(self) -> sqlite3.Connection:
+        raw = self.sync.connection.driver_connection
+        assert isinstance(raw, sqlite3.Connection)
+        return raw
+
+
+async def fetch_first(conn: Connection, statement: Select[Any], params: dict[str, Any]) -> Any:
+    """The first row of a prebuilt SELECT (columns as attributes), or None.
+
+    On SQLite it skips SQLAlchemy's execution machinery (sqlite_compiled.py)."""
+    if isinstance(conn, LoopConnection):
+        return compiled(statement, conn.dialect, params).first(conn.driver(), params)
+    return (await conn.execute(statement, params)).first()
+
+
+async def run(conn: Connection, statement: Executable, params: dict[str, Any]) -> int:
+    """Runs a prebuilt INSERT or UPDATE; returns how many rows it touched."""
+    if isinstance(conn, LoopConnection):
+        return compiled(statement, conn.dialect, params).run(conn.driver(), params).rowcount
+    return (await conn.execute(statement, params)).rowcount

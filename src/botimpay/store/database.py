@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections import namedtuple
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from botimpay.errors import ConfigError
 from botimpay.store.connection import Connection, LoopConnection
 from botimpay.store.group_commit import GroupCommitWriter
+from botimpay.store.sqlite_compiled import compiled
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_DRIVER = "sqlite+pysqlite"
@@ -62,22 +62,6 @@ def redact(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-@dataclass(frozen=True, slots=True)
-class _CompiledSelect:
-    """A SELECT compiled for SQLite once: its SQL, its bind names in order, its row type."""
-
-    sql: str
-    params: tuple[str, ...]
-    row: type[tuple[Any, ...]]
-
-    @classmethod
-    def of(cls, statement: Select[Any], engine: Engine) -> _CompiledSelect:
-        compiled = statement.compile(dialect=engine.dialect)
-        names = [str(column.key) for column in statement.selected_columns]
-        row = namedtuple("row", names, rename=True)  # type: ignore[misc]
-        return cls(str(compiled), tuple(compiled.positiontup or ()), row)
-
-
 @dataclass(slots=True)
 class Database:
     """One of two engines (async PostgreSQL, or SQLite on the loop) and its transactions."""
@@ -89,7 +73,6 @@ class Database:
     # SQLite read connections kept open between transactions (checkout costs more than a read)
     _idle: list[SyncConnection] = field(default_factory=list, repr=False)
     _lookup: sqlite3.Connection | None = field(default=None, repr=False)
-    _compiled: dict[Select[Any], _CompiledSelect] = field(default_factory=dict, repr=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -158,15 +141,8 @@ class Database:
         The hot read path (getOrder): on SQLite the statement is compiled once and run
         on the lookup connection, without a transaction, the pool or a result proxy."""
         if self.sqlite is not None:
-            compiled = self._compiled.get(statement)
-            if compiled is None:
-                compiled = self._compiled[statement] = _CompiledSelect.of(statement, self.sqlite)
-            raw = (
-                self._lookup_connection()
-                .execute(compiled.sql, [params[name] for name in compiled.params])
-                .fetchone()
-            )
-            return None if raw is None else compiled.row(*raw)
+            statement_for_sqlite = compiled(statement, self.sqlite.dialect, params)
+            return statement_for_sqlite.first(self._lookup_connection(), params)
         assert self.pg is not None
         async with self.pg.connect() as conn:
             return (await conn.execute(statement, params)).first()

@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import os
-import sqlite3
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -58,13 +57,6 @@ async def _uncancellable(step: Awaitable[T]) -> T:
         if cancelled:
             raise asyncio.CancelledError
         return result
-
-
-def _raw(conn: LoopConnection) -> sqlite3.Connection:
-    """The driver connection: savepoints need no SQLAlchemy execution context."""
-    raw = conn.sync.connection.driver_connection
-    assert isinstance(raw, sqlite3.Connection)
-    return raw
 
 
 @dataclass
@@ -111,13 +103,13 @@ class GroupCommitWriter:
             conn = self._conn
             assert conn is not None
             batch.units += 1
-            _raw(conn).execute("SAVEPOINT unit")
+            conn.driver().execute("SAVEPOINT unit")
             try:
                 yield conn
             except BaseException:
                 await self._undo_unit(conn)
                 raise
-            _raw(conn).execute("RELEASE unit")
+            conn.driver().execute("RELEASE unit")
             committed = batch.committed
         finally:
             try:
@@ -182,8 +174,8 @@ class GroupCommitWriter:
     async def _undo_unit(self, conn: LoopConnection) -> None:
         """Rolls back one unit; if even that fails, the whole batch is lost."""
         try:
-            _raw(conn).execute("ROLLBACK TO unit")
-            _raw(conn).execute("RELEASE unit")
+            conn.driver().execute("ROLLBACK TO unit")
+            conn.driver().execute("RELEASE unit")
         except Exception as exc:
             await self._abort(exc)
 

@@ -18,7 +18,7 @@ from botimpay.domain.order import Order, OrderStatus
 from botimpay.domain.scenes import SceneParams
 from botimpay.protocol.money import Money
 from botimpay.store import jsonfield
-from botimpay.store.connection import Connection
+from botimpay.store.connection import Connection, fetch_first, run
 from botimpay.store.database import Database
 from botimpay.store.tables import orders
 
@@ -164,7 +164,7 @@ _BY_ORDER_NO_FOR_PARTNER = {
 
 
 async def insert_order(conn: Connection, order: Order) -> None:
-    await conn.execute(_INSERT, _values(order))
+    await run(conn, _INSERT, _values(order))
 
 
 async def find(
@@ -180,7 +180,7 @@ async def find(
         query, key = _BY_MERCHANT_ORDER_NO[for_update], merchant_order_no
     else:
         query, key = _BY_ORDER_NO_FOR_PARTNER[for_update], order_no or ""
-    row = (await conn.execute(query, {"partner_id": partner_id, "key": key})).first()
+    row = await fetch_first(conn, query, {"partner_id": partner_id, "key": key})
     return to_order(row) if row is not None else None
 
 
@@ -219,8 +219,7 @@ async def save_transition(conn: Connection, before: Order, after: Order) -> bool
     values = {f"new_{k}": v for k, v in _values(after).items() if k not in _UNCHANGING}
     values["before_order_no"] = before.order_no
     values["before_version"] = before.version
-    result = await conn.execute(_SAVE, values)
-    return result.rowcount == 1
+    return await run(conn, _SAVE, values) == 1
 
 
 async def due_for_expiry(conn: Connection, now_ms: int, limit: int) -> list[Order]:

@@ -1,0 +1,73 @@
+"""SQLAlchemy statements compiled for SQLite once, run straight on the driver.
+
+For the few statements every API request runs (find an order, insert it, save
+a transition, post to the ledger), SQLAlchemy's per-execution machinery — the
+execution context, parameter processing, the result proxy — cost more than
+SQLite itself. These statements are built once with bind parameters, so they
+compile once; here they are executed on the sqlite3 connection directly, with
+rows as named tuples and integrity errors raised as SQLAlchemy's, so callers
+cannot tell the difference.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import namedtuple
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql import Insert, Select
+from sqlalchemy.sql.base import Executable
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """One statement's SQL, its bind names in order and (for a SELECT) its row type."""
+
+    sql: str
+    params: tuple[str, ...]
+    row: type[tuple[Any, ...]] | None
+
+    def run(self, driver: sqlite3.Connection, params: dict[str, Any]) -> sqlite3.Cursor:
+        try:
+            return driver.execute(self.sql, [params[name] for name in self.params])
+        except sqlite3.IntegrityError as exc:
+            raise IntegrityError(self.sql, params, exc) from exc
+
+    def first(self, driver: sqlite3.Connection, params: dict[str, Any]) -> Any:
+        raw = self.run(driver, params).fetchone()
+        if raw is None:
+            return None
+        assert self.row is not None
+        return self.row(*raw)
+
+
+_cache: dict[tuple[Executable, tuple[str, ...] | None], Compiled] = {}
+
+
+def compiled(statement: Executable, dialect: Dialect, params: dict[str, Any]) -> Compiled:
+    """The statement compiled for these parameters (an INSERT's columns are its keys)."""
+    columns = tuple(params) if isinstance(statement, Insert) else None
+    key = (statement, columns)
+    found = _cache.get(key)
+    if found is None:
+        found = _cache[key] = _compile(statement, dialect, columns)
+    return found
+
+
+def _row_type(names: list[str]) -> type[tuple[Any, ...]]:
+    return namedtuple("Row", names, rename=True)
+
+
+def _compile(statement: Executable, dialect: Dialect, columns: tuple[str, ...] | None) -> Compiled:
+    if columns is not None:
+        result = statement.compile(dialect=dialect, column_keys=list(columns))  # type: ignore[attr-defined]
+    else:
+        result = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
+    row_type: type[tuple[Any, ...]] | None = None
+    if isinstance(statement, Select):
+        names = [str(column.key) for column in statement.selected_columns]
+        row_type = _row_type(names)
+    return Compiled(str(result), tuple(result.positiontup or ()), row_type)
