@@ -28,6 +28,7 @@ from typing import Any
 
 from botimpay.clock import Clock
 from botimpay.domain.notification import NotificationStatus, next_attempt_delay
+from botimpay.gc_tuning import tune_gc
 from botimpay.notify.delivery import AttemptResult, Outcome, Sender, build_body, safe_url
 from botimpay.services.auth import Authenticator, MerchantAuth, RateLimiter
 from botimpay.services.sandbox import SandboxClock
@@ -445,6 +446,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
         settings.dispatch_interval_ms,
         settings.notify_read_timeout_ms,
     )
+    tune_gc()
     try:
         await dispatcher.run_forever(stop)
     finally:

@@ -16,6 +16,7 @@ from starlette.staticfiles import StaticFiles
 
 from botimpay import __version__
 from botimpay.clock import Clock
+from botimpay.gc_tuning import tune_gc
 from botimpay.notify.dispatcher import Dispatcher
 from botimpay.settings import Settings
 from botimpay.web import appshell, checkout, demo_shop, health, merchant_api, qr, sandbox_api
@@ -63,6 +64,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> MerchantApiFas
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = AppState.build(settings, clock)
+        tune_gc()
         app.state.botimpay = state
         tasks: list[asyncio.Task[None]] = []
         if settings.is_sandbox:
