@@ -8,23 +8,43 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import AsyncIterator, Mapping
 from decimal import Decimal
 from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
+from starlette.types import Receive
 
 from botimpay.errors import InvalidParameter
 
 
 async def read_body(request: Request, limit: int) -> bytes:
     """The raw body, refusing more than `limit` bytes before or after gunzip."""
-    declared = request.headers.get("content-length")
+    return await read_chunks(request.stream(), request.headers, limit)
+
+
+async def asgi_chunks(receive: Receive) -> AsyncIterator[bytes]:
+    """The body chunks of an ASGI request (what Request.stream() gives, without a Request)."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect
+        yield message.get("body", b"")
+        if not message.get("more_body", False):
+            return
+
+
+async def read_chunks(
+    stream: AsyncIterator[bytes], headers: Mapping[str, str], limit: int
+) -> bytes:
+    """read_body over any chunk stream and its request's (lower-case) headers."""
+    declared = headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise InvalidParameter(f"request body exceeds {limit} bytes")
     chunks: list[bytes] = []
     size = 0
     try:
-        async for chunk in request.stream():
+        async for chunk in stream:
             size += len(chunk)
             if size > limit:
                 raise InvalidParameter(f"request body exceeds {limit} bytes")
@@ -32,7 +52,7 @@ async def read_body(request: Request, limit: int) -> bytes:
     except ClientDisconnect as exc:
         raise InvalidParameter("the client disconnected before sending the whole body") from exc
     body = b"".join(chunks)
-    if request.headers.get("content-encoding", "").strip().lower() == "gzip":
+    if headers.get("content-encoding", "").strip().lower() == "gzip":
         body = _gunzip(body, limit)
     return body
 
@@ -53,7 +73,8 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
     if not body.strip():
         raise InvalidParameter("the request body is empty")
     try:
-        value = _DECODER.decode(body.decode(json.detect_encoding(body), "surrogatepass"))
+        encoding = "utf-8" if body[:1] == b"{" else json.detect_encoding(body)
+        value = _DECODER.decode(body.decode(encoding, "surrogatepass"))
     except (ValueError, RecursionError) as exc:
         raise InvalidParameter("the request body is not valid UTF-8 JSON") from exc
     if not isinstance(value, dict):

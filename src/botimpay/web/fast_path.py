@@ -11,10 +11,10 @@ docs, health, the FastAPI routes that document the API) goes to FastAPI.
 from __future__ import annotations
 
 from fastapi import FastAPI
-from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
-from botimpay.web.merchant_api import OPERATIONS_BY_PATH, PREFIX, handle
+from botimpay.web.body import asgi_chunks, read_chunks
+from botimpay.web.merchant_api import OPERATIONS_BY_PATH, PREFIX, ApiCall, handle
 
 
 class MerchantApiFastPath:
@@ -29,9 +29,23 @@ class MerchantApiFastPath:
             and scope["method"] == "POST"
             and scope["path"].startswith(PREFIX)
         ):
-            request = Request(scope, receive)
-            operation = OPERATIONS_BY_PATH.get(scope["path"])
-            response = await handle(self.app.state.botimpay, request, operation)
-            await response(scope, receive, send)
+            await self._merchant_api(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+    async def _merchant_api(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers: dict[str, str] = {}
+        for name, value in reversed(scope["headers"]):  # the first of repeated headers wins
+            headers[name.decode("latin-1")] = value.decode("latin-1")
+        client = scope.get("client")
+        call = ApiCall(
+            scope["path"],
+            headers,
+            client[0] if client else None,
+            lambda limit: read_chunks(asgi_chunks(receive), headers, limit),
+        )
+        payload, answer_headers = await handle(
+            self.app.state.botimpay, call, OPERATIONS_BY_PATH.get(scope["path"])
+        )
+        await send({"type": "http.response.start", "status": 200, "headers": answer_headers})
+        await send({"type": "http.response.body", "body": payload})

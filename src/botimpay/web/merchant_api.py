@@ -9,7 +9,7 @@ gateway key whenever the merchant is known.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -179,8 +179,23 @@ OPERATIONS: tuple[Operation, ...] = (
 )
 
 
-def _client_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
+@dataclass(frozen=True, slots=True)
+class ApiCall:
+    """What the pipeline needs of one HTTP request, however it arrived."""
+
+    path: str
+    headers: Mapping[str, str]  # lower-case names
+    client_ip: str | None
+    body: Callable[[int], Awaitable[bytes]]  # reads the body, refusing more than n bytes
+
+    @classmethod
+    def of(cls, request: Request) -> ApiCall:
+        return cls(
+            request.url.path,
+            request.headers,
+            request.client.host if request.client else None,
+            lambda limit: read_body(request, limit),
+        )
 
 
 def _validate(model: type[BaseModel], data: object, prefix: str) -> Any:
@@ -190,8 +205,8 @@ def _validate(model: type[BaseModel], data: object, prefix: str) -> Any:
         raise InvalidParameter(describe_validation_error(exc, prefix)) from exc
 
 
-async def _authenticate(state: AppState, request: Request) -> MerchantAuth:
-    partner_id = (request.headers.get("partner-id") or "").strip()
+async def _authenticate(state: AppState, call: ApiCall) -> MerchantAuth:
+    partner_id = (call.headers.get("partner-id") or "").strip()
     if not partner_id:
         raise InvalidParameter("the Partner-Id header is required")
     auth = await state.authenticator.load(partner_id) if len(partner_id) <= 12 else None
@@ -203,16 +218,18 @@ async def _authenticate(state: AppState, request: Request) -> MerchantAuth:
 OPERATIONS_BY_PATH: dict[str, Operation] = {PREFIX + op.path: op for op in OPERATIONS}
 
 
-async def handle(state: AppState, request: Request, operation: Operation | None) -> Response:
-    """Runs the whole pipeline; never raises, always answers with an envelope."""
+async def handle(
+    state: AppState, call: ApiCall, operation: Operation | None
+) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+    """Runs the whole pipeline; never raises. The answer: the envelope and its headers."""
     trace = new_trace_code()
     auth: MerchantAuth | None = None
     try:
-        auth = await _authenticate(state, request)
-        body = await read_body(request, state.settings.max_body_bytes)
+        auth = await _authenticate(state, call)
+        body = await call.body(state.settings.max_body_bytes)
         if operation is None:
-            raise ApiError(codes.SERVICE_NOT_AVAILABLE, f"no API at {request.url.path}")
-        state.authenticator.check(auth, _client_ip(request), body, request.headers.get("sign"))
+            raise ApiError(codes.SERVICE_NOT_AVAILABLE, f"no API at {call.path}")
+        state.authenticator.check(auth, call.client_ip, body, call.headers.get("sign"))
         envelope: Envelope = _validate(Envelope, parse_json_object(body), "")
         window = check_request_time(envelope.requestTime, state.clock.real_ms())
         if window is not None:
@@ -225,26 +242,37 @@ async def handle(state: AppState, request: Request, operation: Operation | None)
         payload = encode_response(
             exc.code, trace_code=trace, detail=exc.message, apply_status=status
         )
-        log.info("trace=%s path=%s refused: %s", trace, request.url.path, exc.message)
+        log.info("trace=%s path=%s refused: %s", trace, call.path, exc.message)
     except ApiError as exc:
         payload = encode_response(exc.code, trace_code=trace, detail=exc.message)
-        log.info("trace=%s path=%s code=%s %s", trace, request.url.path, exc.code.code, exc.message)
+        log.info("trace=%s path=%s code=%s %s", trace, call.path, exc.code.code, exc.message)
     except Exception:
-        log.exception("trace=%s path=%s unexpected error", trace, request.url.path)
+        log.exception("trace=%s path=%s unexpected error", trace, call.path)
         payload = encode_response(codes.SYSTEM_ERROR, trace_code=trace)
-    headers = {
-        "content-type": JSON_UTF8,
-        "x-content-type-options": "nosniff",
-        "referrer-policy": "no-referrer",
-    }
+    headers = [*_ANSWER_HEADERS, (b"content-length", str(len(payload)).encode())]
     if auth is not None:
-        headers["sign"] = auth.sign(payload)
-    return Response(payload, status_code=200, headers=headers)
+        headers.append((b"sign", auth.sign(payload).encode()))
+    return payload, headers
+
+
+_ANSWER_HEADERS = (
+    (b"content-type", JSON_UTF8.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+)
+
+
+async def _respond(request: Request, operation: Operation | None) -> Response:
+    """The FastAPI route's answer (the documented routes; POSTs normally take the fast path)."""
+    payload, headers = await handle(request.app.state.botimpay, ApiCall.of(request), operation)
+    response = Response(payload, status_code=200)
+    response.raw_headers = headers
+    return response
 
 
 def _endpoint(operation: Operation) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
-        return await handle(request.app.state.botimpay, request, operation)
+        return await _respond(request, operation)
 
     endpoint.__name__ = operation.path.replace("/", "_")
     endpoint.__doc__ = operation.summary
@@ -252,7 +280,7 @@ def _endpoint(operation: Operation) -> Callable[[Request], Awaitable[Response]]:
 
 
 async def _unknown(request: Request) -> Response:
-    return await handle(request.app.state.botimpay, request, None)
+    return await _respond(request, None)
 
 
 def build_router() -> APIRouter:
