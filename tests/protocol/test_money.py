@@ -81,3 +81,10 @@ def test_wire_form_is_an_exact_json_number(fils: int, text: bytes) -> None:
     assert wire_number(Money(fils).amount) == text
     encoded = orjson.dumps(Money(fils).to_wire())
     assert encoded == b'{"amount":' + text + b',"currency":"AED"}'
+
+
+@pytest.mark.parametrize("fils", [*range(-1010, 1011), 10**12 + 7, -(10**12) - 70])
+def test_to_wire_amount_matches_the_decimal_rendering(fils: int) -> None:
+    """Money.to_wire renders fils with integers; it must equal the Decimal path."""
+    fragment = Money(fils).to_wire()["amount"]
+    assert orjson.dumps(fragment) == wire_number(Money(fils).amount)

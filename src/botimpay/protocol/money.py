@@ -15,6 +15,7 @@ CURRENCY = "AED"
 MAX_INTEGER_DIGITS = 12
 MAX_FILS = 10 ** (MAX_INTEGER_DIGITS + 2) - 1
 _FILS_PER_UNIT = Decimal(100)
+_FILS = 100
 _TWO_PLACES = Decimal("0.01")
 
 
@@ -74,10 +75,21 @@ class Money:
 
     def to_wire(self) -> dict[str, object]:
         """The reference's Money object; the amount is emitted as a JSON number."""
-        return {"amount": orjson.Fragment(wire_number(self.amount)), "currency": self.currency}
+        return {"amount": orjson.Fragment(_fils_number(self.fils)), "currency": self.currency}
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency}"
+
+
+def _fils_number(fils: int) -> bytes:
+    """wire_number(Money(fils).amount) in integer arithmetic (every answer carries some)."""
+    units, cents = divmod(abs(fils), _FILS)
+    sign = "-" if fils < 0 else ""
+    if cents == 0:
+        return f"{sign}{units}".encode("ascii")
+    if cents % 10 == 0:
+        return f"{sign}{units}.{cents // 10}".encode("ascii")
+    return f"{sign}{units}.{cents:02d}".encode("ascii")
 
 
 def wire_number(amount: Decimal) -> bytes:
