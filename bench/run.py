@@ -191,7 +191,7 @@ class Bench:
         )
 
         # cancelOrder: one pre-placed order per request (2x what placeOrder reached)
-        n_cancel = max(100 if d < 5 else 300, math.ceil(place["rps"] * d * 1.2))
+        n_cancel = max(100 if d < 5 else 300, math.ceil(place["rps"] * d * (2.0 if d < 5 else 1.3)))
         to_cancel = self.order_nos(n_cancel)
         send_file(
             server.url,
