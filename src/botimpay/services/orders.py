@@ -198,14 +198,13 @@ class OrderService:
 
     @staticmethod
     async def _find(conn: Connection, partner_id: str, ref: OrderRef, *, for_update: bool) -> Order:
-        if ref.merchantOrderNo is not None:
-            order = await orders_repo.find(
-                conn, partner_id, merchant_order_no=ref.merchantOrderNo, for_update=for_update
-            )
-        else:
-            order = await orders_repo.find(
-                conn, partner_id, order_no=ref.orderNo, for_update=for_update
-            )
+        order = await orders_repo.find(
+            conn,
+            partner_id,
+            merchant_order_no=ref.merchantOrderNo,
+            order_no=ref.orderNo,
+            for_update=for_update,
+        )
         if order is None:
             raise _not_found(ref)
         return order

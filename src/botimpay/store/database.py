@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, create_engine, event, text
+from sqlalchemy import Select, create_engine, event
 from sqlalchemy.engine import Connection as SyncConnection
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError
@@ -122,24 +122,13 @@ class Database:
             finally:
                 await conn.rollback()
 
-    async def lookup(self, sql: str, params: dict[str, Any]) -> Any:
-        """The first column of the first row of one keyed SELECT, outside any transaction.
-
-        For lookups made on every request (a merchant's revision): on SQLite it runs
-        on a plain connection kept for it, without the pool or SQLAlchemy's execution."""
-        if self.sqlite is not None:
-            row = self._lookup_connection().execute(sql, params).fetchone()
-            return None if row is None else row[0]
-        assert self.pg is not None
-        async with self.pg.connect() as conn:
-            return await conn.scalar(text(sql), params)
-
     async def first_row(self, statement: Select[Any], params: dict[str, Any]) -> Any:
         """The first row of one SELECT, outside any transaction (a single statement
         reads one consistent snapshot), with its columns as attributes; None if none.
 
-        The hot read path (getOrder): on SQLite the statement is compiled once and run
-        on the lookup connection, without a transaction, the pool or a result proxy."""
+        For reads made on every request (a merchant's revision, getOrder): on SQLite the
+        statement is compiled once and run on a plain connection kept for these reads,
+        without a transaction, the pool or a result proxy."""
         if self.sqlite is not None:
             statement_for_sqlite = compiled(statement, self.sqlite.dialect, params)
             return statement_for_sqlite.first(self._lookup_connection(), params)

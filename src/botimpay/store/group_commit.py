@@ -113,9 +113,7 @@ class GroupCommitWriter:
             committed = batch.committed
         finally:
             try:
-                if self._batch is not None and (
-                    self._waiting == 0 or self._batch.units >= self._max_batch
-                ):
+                if self._commit_due():
                     await self._commit()
             finally:
                 self._owner = None
@@ -135,8 +133,14 @@ class GroupCommitWriter:
 
     async def _flush(self) -> None:
         async with self._mutex:
-            if self._batch is not None and self._waiting == 0:
+            if self._commit_due():
                 await self._commit()
+
+    def _commit_due(self) -> bool:
+        """An open batch commits once nobody is queued to join it, or once it is full."""
+        return self._batch is not None and (
+            self._waiting == 0 or self._batch.units >= self._max_batch
+        )
 
     async def close(self) -> None:
         async with self._mutex:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy import Row, bindparam, delete, func, insert, select, update
 
 from botimpay.domain.merchant import Merchant, MerchantStatus
 from botimpay.store import jsonfield
@@ -95,13 +95,13 @@ async def load(conn: Connection, partner_id: str) -> MerchantRecord | None:
     )
 
 
-_REVISION = "SELECT revision FROM merchants WHERE partner_id = :partner_id"
+_REVISION = select(merchants.c.revision).where(merchants.c.partner_id == bindparam("partner_id"))
 
 
 async def revision(db: Database, partner_id: str) -> int | None:
     """The merchant's revision, or None if there is no such merchant (asked per request)."""
-    found = await db.lookup(_REVISION, {"partner_id": partner_id})
-    return None if found is None else int(found)
+    row = await db.first_row(_REVISION, {"partner_id": partner_id})
+    return None if row is None else int(row.revision)
 
 
 async def _bump(conn: Connection, partner_id: str) -> None:

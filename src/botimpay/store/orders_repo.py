@@ -179,6 +179,17 @@ _BY_ORDER_NO_FOR_PARTNER = {
 }
 
 
+def _merchants_order(
+    partner_id: str, merchant_order_no: str | None, order_no: str | None, for_update: bool
+) -> tuple[Select[Any], dict[str, Any]]:
+    """The prebuilt SELECT for one of the merchant's orders, by merchantOrderNo if given."""
+    if merchant_order_no is not None:
+        query, key = _BY_MERCHANT_ORDER_NO[for_update], merchant_order_no
+    else:
+        query, key = _BY_ORDER_NO_FOR_PARTNER[for_update], order_no or ""
+    return query, {"partner_id": partner_id, "key": key}
+
+
 async def insert_order(conn: Connection, order: Order) -> None:
     await run(conn, _INSERT, _values(order))
 
@@ -192,11 +203,8 @@ async def find(
     for_update: bool = False,
 ) -> Order | None:
     """One of the merchant's orders by merchantOrderNo or orderNo."""
-    if merchant_order_no is not None:
-        query, key = _BY_MERCHANT_ORDER_NO[for_update], merchant_order_no
-    else:
-        query, key = _BY_ORDER_NO_FOR_PARTNER[for_update], order_no or ""
-    row = await fetch_first(conn, query, {"partner_id": partner_id, "key": key})
+    query, params = _merchants_order(partner_id, merchant_order_no, order_no, for_update)
+    row = await fetch_first(conn, query, params)
     return to_order(row) if row is not None else None
 
 
@@ -204,11 +212,8 @@ async def find_committed(
     db: Database, partner_id: str, *, merchant_order_no: str | None, order_no: str | None
 ) -> Order | None:
     """Like find(), as a single statement outside any transaction (the getOrder path)."""
-    if merchant_order_no is not None:
-        query, key = _BY_MERCHANT_ORDER_NO[False], merchant_order_no
-    else:
-        query, key = _BY_ORDER_NO_FOR_PARTNER[False], order_no or ""
-    row = await db.first_row(query, {"partner_id": partner_id, "key": key})
+    query, params = _merchants_order(partner_id, merchant_order_no, order_no, False)
+    row = await db.first_row(query, params)
     return to_order(row) if row is not None else None
 
 

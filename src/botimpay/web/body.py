@@ -13,7 +13,6 @@ from decimal import Decimal
 from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
-from starlette.types import Receive
 
 from botimpay.errors import InvalidParameter
 
@@ -21,17 +20,6 @@ from botimpay.errors import InvalidParameter
 async def read_body(request: Request, limit: int) -> bytes:
     """The raw body, refusing more than `limit` bytes before or after gunzip."""
     return await read_chunks(request.stream(), request.headers, limit)
-
-
-async def asgi_chunks(receive: Receive) -> AsyncIterator[bytes]:
-    """The body chunks of an ASGI request (what Request.stream() gives, without a Request)."""
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise ClientDisconnect
-        yield message.get("body", b"")
-        if not message.get("more_body", False):
-            return
 
 
 async def read_chunks(

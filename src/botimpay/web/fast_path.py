@@ -11,9 +11,10 @@ docs, health, the FastAPI routes that document the API) goes to FastAPI.
 from __future__ import annotations
 
 from fastapi import FastAPI
+from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
-from botimpay.web.body import asgi_chunks, read_chunks
+from botimpay.web.body import read_chunks
 from botimpay.web.merchant_api import OPERATIONS_BY_PATH, PREFIX, ApiCall, handle
 
 
@@ -42,7 +43,7 @@ class MerchantApiFastPath:
             scope["path"],
             headers,
             client[0] if client else None,
-            lambda limit: read_chunks(asgi_chunks(receive), headers, limit),
+            lambda limit: read_chunks(Request(scope, receive).stream(), headers, limit),
         )
         payload, answer_headers = await handle(
             self.app.state.botimpay, call, OPERATIONS_BY_PATH.get(scope["path"])
