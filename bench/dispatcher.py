@@ -315,26 +315,13 @@ def _prepare(db_url: str, workdir: Path, backend: str) -> None:
     public_key = workdir / "dispatcher-merchant-public.pem"
     if not public_key.exists():
         public_key.write_bytes(signing.public_pem(signing.new_key_pem()))
-    servers.botimpay(
-        "init",
-        "--db",
+    servers.init_database(
         db_url,
-        "--mode",
-        "production",
-        "--key-dir",
-        str(workdir / f"keys-{backend}"),
-    )
-    servers.botimpay(
-        "merchant",
-        "add",
-        "--db",
-        db_url,
-        "--partner-id",
-        PARTNER_ID,
-        "--name",
-        "Dispatcher bench",
-        "--public-key",
-        str(public_key),
+        mode="production",
+        key_dir=workdir / f"keys-{backend}",
+        partner_id=PARTNER_ID,
+        name="Dispatcher bench",
+        public_key=public_key,
     )
 
 
@@ -357,11 +344,7 @@ def run_dispatcher_scenarios(
     out: list[dict[str, Any]] = []
     for backend in backends:
         db_name = f"botimpay_dispatch_{uuid.uuid4().hex[:8]}"
-        if backend == "sqlite":
-            db_url = f"sqlite:///{workdir / (db_name + '.db')}"
-        else:
-            db_url = servers.create_pg_database(db_name)
-        try:
+        with servers.fresh_database(backend, workdir, db_name) as db_url:
             _prepare(db_url, workdir, backend)
             for scenario, n in sizes.items():
                 result = drain(db_url, workdir, f"{scenario}-{backend}", n, setup, sample_s)
@@ -373,9 +356,6 @@ def run_dispatcher_scenarios(
                     file=sys.stderr,
                     flush=True,
                 )
-        finally:
-            if backend == "postgresql":
-                servers.drop_pg_database(db_name)
     return out
 
 

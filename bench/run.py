@@ -103,31 +103,14 @@ class Bench:
         )
         mode = "sandbox" if mode == "both" else mode
         db_name = f"botimpay_bench_{self.run_id}_{mode}"
-        if backend == "sqlite":
-            db_url = f"sqlite:///{self.workdir / f'bench-{mode}.db'}"
-        else:
-            db_url = servers.create_pg_database(db_name)
-        try:
-            servers.botimpay(
-                "init",
-                "--db",
+        with servers.fresh_database(backend, self.workdir, db_name) as db_url:
+            servers.init_database(
                 db_url,
-                "--mode",
-                mode,
-                "--key-dir",
-                str(self.workdir / f"keys-{backend}-{mode}"),
-            )
-            servers.botimpay(
-                "merchant",
-                "add",
-                "--db",
-                db_url,
-                "--partner-id",
-                PARTNER_ID,
-                "--name",
-                "Bench",
-                "--public-key",
-                str(self.merchant_pub),
+                mode=mode,
+                key_dir=self.workdir / f"keys-{backend}-{mode}",
+                partner_id=PARTNER_ID,
+                name="Bench",
+                public_key=self.merchant_pub,
             )
             server = servers.start_gateway(db_url, self.workdir, mode=mode)
             try:
@@ -139,9 +122,6 @@ class Bench:
                 return out
             finally:
                 server.stop()
-        finally:
-            if backend == "postgresql":
-                servers.drop_pg_database(db_name)
 
     def scenarios(self, backend: str, server: Server, floor_rps: float) -> list[dict[str, Any]]:
         """placeOrder, getOrder and cancelOrder against one running gateway."""
@@ -259,8 +239,7 @@ class Bench:
                 f"loop/{backend}",
                 server,
                 self.signed(f"loop-{backend}", "placeOrder", bizs),
-                script=wrk.LOOP_LUA,
-                script_args=(PAYER_PHONE,),
+                loop_phone=PAYER_PHONE,
             )
             paid = result.get("paid", 0)
             result["loops_per_s"] = round(paid / result["duration_s"], 1) if paid else 0.0

@@ -338,26 +338,15 @@ class ScaleRun:
             return self.random.sample(range(orders), n)
         return [self.random.randrange(orders) for _ in range(n)]
 
-    def setup(self, backend: str, db_name: str) -> str:
-        if backend == "sqlite":
-            db_url = f"sqlite:///{self.workdir / 'scale.db'}"
-        else:
-            db_url = servers.create_pg_database(db_name)
-        key_dir = self.workdir / f"keys-scale-{backend}"
-        servers.botimpay("init", "--db", db_url, "--mode", "production", "--key-dir", str(key_dir))
-        servers.botimpay(
-            "merchant",
-            "add",
-            "--db",
+    def setup(self, backend: str, db_url: str) -> None:
+        servers.init_database(
             db_url,
-            "--partner-id",
-            self.partner_id,
-            "--name",
-            "Bench",
-            "--public-key",
-            str(self.keys.merchant_pub),
+            mode="production",
+            key_dir=self.workdir / f"keys-scale-{backend}",
+            partner_id=self.partner_id,
+            name="Bench",
+            public_key=self.keys.merchant_pub,
         )
-        return db_url
 
     def load(
         self, backend: str, db_url: str, rows: OrderRows, start: int, count: int
@@ -366,7 +355,7 @@ class ScaleRun:
         rows.check(start)
         t0 = time.monotonic()
         if backend == "sqlite":
-            total = load_sqlite(self.workdir / "scale.db", rows, start, count)
+            total = load_sqlite(servers.sqlite_path(db_url), rows, start, count)
         else:
             total = load_pg(db_url, rows, start, count)
         seconds = time.monotonic() - t0
@@ -458,8 +447,8 @@ class ScaleRun:
 
     def backend(self, backend: str) -> list[dict[str, Any]]:
         db_name = f"botimpay_scale_{uuid.uuid4().hex[:8]}"
-        db_url = self.setup(backend, db_name)
-        try:
+        with servers.fresh_database(backend, self.workdir, db_name) as db_url:
+            self.setup(backend, db_url)
             rows = OrderRows(self.partner_id)
             small, large = self.sizes.small, self.sizes.large
             in_db, small_s = self.load(backend, db_url, rows, 0, small)
@@ -485,9 +474,6 @@ class ScaleRun:
             finally:
                 server.stop()
             return [first, second, memory]
-        finally:
-            if backend == "postgresql":
-                servers.drop_pg_database(db_name)
 
 
 def run_scale_scenarios(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -91,6 +93,44 @@ def create_pg_database(name: str) -> str:
 
 def drop_pg_database(name: str) -> None:
     subprocess.run([*PG_ADMIN, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'], check=False)  # noqa: S603
+
+
+@contextlib.contextmanager
+def fresh_database(backend: str, workdir: Path, name: str) -> Iterator[str]:
+    """A new, empty database for one run: a SQLite file in workdir, or a PostgreSQL
+    database that is dropped afterwards. Yields its URL."""
+    if backend == "sqlite":
+        yield f"sqlite:///{workdir / f'{name}.db'}"
+        return
+    url = create_pg_database(name)
+    try:
+        yield url
+    finally:
+        drop_pg_database(name)
+
+
+def sqlite_path(db_url: str) -> Path:
+    """The file behind a URL made by fresh_database("sqlite", ...)."""
+    return Path(db_url.removeprefix("sqlite://"))
+
+
+def init_database(
+    db_url: str, *, mode: str, key_dir: Path, partner_id: str, name: str, public_key: Path
+) -> None:
+    """`botimpay init`, then the bench merchant, as an operator would set a gateway up."""
+    botimpay("init", "--db", db_url, "--mode", mode, "--key-dir", str(key_dir))
+    botimpay(
+        "merchant",
+        "add",
+        "--db",
+        db_url,
+        "--partner-id",
+        partner_id,
+        "--name",
+        name,
+        "--public-key",
+        str(public_key),
+    )
 
 
 def start_gateway(db_url: str, workdir: Path, workers: int = 2, mode: str = "production") -> Server:

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 LUA = Path(__file__).resolve().parent / "wrk.lua"
-LOOP_LUA = Path(__file__).resolve().parent / "loop.lua"
 
 
 @dataclass(frozen=True)
@@ -30,10 +29,11 @@ def run(
     load: Load,
     log: Path,
     *,
-    script: Path = LUA,
-    script_args: tuple[str, ...] = (),
+    loop_phone: str | None = None,
 ) -> dict[str, Any]:
-    """One timed wrk run; returns rps, latency percentiles (ms) and error counts."""
+    """One timed wrk run; returns rps, latency percentiles (ms) and error counts.
+
+    With loop_phone, the place -> pay loop (bench/wrk.lua): `paid` counts payments."""
     argv = [
         "wrk",
         f"-t{load.threads}",
@@ -43,12 +43,12 @@ def run(
         "10s",
         "--latency",
         "-s",
-        str(script),
+        str(LUA),
         url,
         "--",
         str(requests_file),
         str(load.threads),
-        *script_args,
+        *([loop_phone] if loop_phone else []),
     ]
     result = subprocess.run(argv, capture_output=True, text=True, check=False)  # noqa: S603
     log.write_text(result.stdout + result.stderr)
@@ -80,7 +80,7 @@ def run(
         },
         "wrapped": raw["wraps"],
     }
-    if "paid" in raw:
+    if loop_phone:
         out["paid"] = raw["paid"]
     if sample:
         out["error_sample"] = sample
