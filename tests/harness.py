@@ -186,6 +186,22 @@ class Merchant:
         return self.call("acquire2/placeOrder", jsapi_order(**overrides))
 
 
+def assert_invalid(response: ApiResponse, *names: str) -> None:
+    """A 400 INVALID_PARAMETER whose message names every one of `names`."""
+    assert (response.apply_status, response.code) == ("FAIL", "400"), response.json
+    assert response.msg.startswith("INVALID_PARAMETER"), response.msg
+    for name in names:
+        assert name in response.msg, (name, response.msg)
+    assert response.body is None
+
+
+def assert_refused(response: ApiResponse, code: str, msg: str) -> None:
+    """A business refusal: applyStatus SUCCESS with `code`, no body."""
+    assert (response.apply_status, response.code) == ("SUCCESS", code), response.json
+    assert response.msg.startswith(msg), response.msg
+    assert response.body is None
+
+
 def jsapi_order(**overrides: Any) -> dict[str, Any]:
     """A minimal valid JSAPI placeOrder bizContent."""
     biz: dict[str, Any] = {

@@ -26,6 +26,7 @@ class Settings:
     mode: Mode = Mode.SANDBOX
     public_url: str = "http://127.0.0.1:8000"
     rate_limit: int = 1000
+    auth_failure_rate: int = 20  # refused (unauthenticated) requests/s per client IP
     max_body_bytes: int = 64 * 1024
     sweep_interval_ms: int = 5_000
     run_sweeper: bool = True
@@ -38,10 +39,27 @@ class Settings:
     notify_read_timeout_ms: int = 10_000
     notify_per_merchant: int = 4
     notify_lease_ms: int = 60_000
+    # Notification targets: comma-separated CIDRs production may deliver to even though
+    # they are loopback, link-local, private or multicast (sandbox allows every address).
+    notify_allow_cidrs: str = ""
+    # Hardening of the HTTP edge (uvicorn): proxies trusted for X-Forwarded-For
+    # (comma-separated IPs or CIDRs, "" = none) and request header limits.
+    forwarded_allow_ips: str = ""
+    max_header_bytes: int = 32 * 1024
+    max_headers: int = 100
+    # Operator surfaces: the API docs (/docs, /openapi.json) and /metrics. With a
+    # metrics token, /metrics wants `Authorization: Bearer <token>`; in production
+    # /metrics is off without one.
+    docs: bool = True
+    metrics_token: str = ""
 
     @property
     def is_sandbox(self) -> bool:
         return self.mode is Mode.SANDBOX
+
+    @property
+    def notify_allowed_networks(self) -> tuple[str, ...]:
+        return tuple(part.strip() for part in self.notify_allow_cidrs.split(",") if part.strip())
 
     def to_env(self) -> dict[str, str]:
         return {f"BOTIMPAY_{f.name.upper()}": str(getattr(self, f.name)) for f in fields(self)}

@@ -305,10 +305,13 @@ def test_request_time_window(merchant: Merchant, offset_min: int, expected: str 
         assert_not_written(merchant, biz["merchantOrderNo"])
 
 
-def test_request_time_as_numeric_string_is_accepted(merchant: Merchant) -> None:
+def test_request_time_as_numeric_string_is_refused(merchant: Merchant) -> None:
+    """The reference's Timestamp is a JSON integer; "1764…" is loose parsing (issue 10)."""
     biz = jsapi_order()
     r = merchant.post_raw(PLACE, dumps({"requestTime": str(now_ms()), "bizContent": biz}))
-    assert ok_order(r)["merchantOrderNo"] == biz["merchantOrderNo"]
+    assert_refused(r, "FAIL", "400", "INVALID_PARAMETER")
+    assert "requestTime" in r.msg
+    assert_not_written(merchant, biz["merchantOrderNo"])
 
 
 @pytest.mark.parametrize("value", ["abc", "", "12x", None, True, [1], {"t": 1}])

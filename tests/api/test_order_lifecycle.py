@@ -8,7 +8,16 @@ from typing import Any
 
 import pytest
 
-from tests.harness import ApiResponse, Gateway, Merchant, jsapi_order, now_ms, order_no
+from tests.harness import (
+    ApiResponse,
+    Gateway,
+    Merchant,
+    assert_invalid,
+    assert_refused,
+    jsapi_order,
+    now_ms,
+    order_no,
+)
 
 PLACE = "acquire2/placeOrder"
 GET = "acquire2/getOrder"
@@ -31,20 +40,6 @@ def place(merchant: Merchant, **overrides: Any) -> tuple[dict[str, Any], dict[st
 
 def key_of(order: dict[str, Any], key: str) -> dict[str, Any]:
     return {key: order[key]}
-
-
-def assert_invalid(response: ApiResponse, *names: str) -> None:
-    assert (response.apply_status, response.code) == ("FAIL", "400"), response.json
-    assert response.msg.startswith("INVALID_PARAMETER"), response.msg
-    for name in names:
-        assert name in response.msg, (name, response.msg)
-    assert response.body is None
-
-
-def assert_refused(response: ApiResponse, code: str, msg: str) -> None:
-    assert (response.apply_status, response.code) == ("SUCCESS", code), response.json
-    assert response.msg.startswith(msg), response.msg
-    assert response.body is None
 
 
 def assert_no_interaction(response: ApiResponse) -> None:

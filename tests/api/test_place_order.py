@@ -14,7 +14,16 @@ from typing import Any
 import orjson
 import pytest
 
-from tests.harness import ApiResponse, Gateway, Merchant, jsapi_order, now_ms, order_no
+from tests.harness import (
+    ApiResponse,
+    Gateway,
+    Merchant,
+    assert_invalid,
+    assert_refused,
+    jsapi_order,
+    now_ms,
+    order_no,
+)
 
 PLACE = "acquire2/placeOrder"
 HOUR = 3_600_000
@@ -39,20 +48,6 @@ def assert_money(obj: dict[str, Any], value: str) -> None:
     assert not isinstance(amount, bool), obj
     assert amount == Decimal(value), obj
     assert obj["currency"] == "AED", obj
-
-
-def assert_invalid(response: ApiResponse, *names: str) -> None:
-    assert (response.apply_status, response.code) == ("FAIL", "400"), response.json
-    assert response.msg.startswith("INVALID_PARAMETER"), response.msg
-    for name in names:
-        assert name in response.msg, (name, response.msg)
-    assert response.body is None
-
-
-def assert_refused(response: ApiResponse, code: str, msg: str) -> None:
-    assert (response.apply_status, response.code) == ("SUCCESS", code), response.json
-    assert response.msg.startswith(msg), response.msg
-    assert response.body is None
 
 
 def assert_token_url(url: str, merchant: Merchant) -> str:

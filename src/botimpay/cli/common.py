@@ -69,6 +69,16 @@ def dispatcher_options(command: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
+notify_allow_option = click.option(
+    "--notify-allow-cidr",
+    "notify_allow_cidr",
+    multiple=True,
+    metavar="CIDR",
+    help="in production, let notifications reach this range although it is loopback, "
+    "link-local, private or multicast (repeatable); sandbox allows every address",
+)
+
+
 def run_db(db_url: str, work: Callable[[Database], Awaitable[T]]) -> T:
     async def main() -> T:
         db = open_database(db_url, pool_size=2)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from botimpay.cli.common import db_option, dispatcher_options, run_db
+from botimpay.cli.common import db_option, dispatcher_options, notify_allow_option, run_db
 from botimpay.clock import Clock
 from botimpay.services.setup import initialise
 from botimpay.settings import Mode, Settings
@@ -60,7 +60,15 @@ def init(db_url: str, mode: str, key_dir: Path) -> None:
     default=1000,
     show_default=True,
     type=click.IntRange(0),
-    help="requests per second per merchant and worker; 0 = unlimited",
+    help="verified requests per second per merchant and worker; 0 = unlimited",
+)
+@click.option(
+    "--auth-failure-rate",
+    default=20,
+    show_default=True,
+    type=click.IntRange(0),
+    help="refused requests (bad sign, unknown Partner-Id...) per second per client IP "
+    "and worker, burst 5x; more get 402 RATE_LIMIT_REJECT; 0 = unlimited",
 )
 @click.option(
     "--sweep-interval-ms",
@@ -89,6 +97,41 @@ def init(db_url: str, mode: str, key_dir: Path) -> None:
     help="do not deliver notifications in this process (run `botimpay worker`s)",
 )
 @dispatcher_options
+@notify_allow_option
+@click.option(
+    "--forwarded-allow-ips",
+    default="",
+    show_default=True,
+    help="proxies (comma-separated IPs or CIDRs) whose X-Forwarded-For / "
+    "X-Forwarded-Proto are trusted for the client address; empty = none",
+)
+@click.option(
+    "--max-header-bytes",
+    default=32 * 1024,
+    show_default=True,
+    type=click.IntRange(1024, 1024 * 1024),
+    help="request line and headers together; larger requests get 431",
+)
+@click.option(
+    "--max-headers",
+    default=100,
+    show_default=True,
+    type=click.IntRange(8, 1000),
+    help="headers per request; more get 431",
+)
+@click.option(
+    "--docs/--no-docs",
+    "docs",
+    default=None,
+    help="serve /docs and /openapi.json [default: on in sandbox, off in production]",
+)
+@click.option(
+    "--metrics-token",
+    envvar="BOTIMPAY_METRICS_TOKEN",
+    default="",
+    help="require `Authorization: Bearer TOKEN` on /metrics (env BOTIMPAY_METRICS_TOKEN); "
+    "production serves /metrics only with a token",
+)
 @click.option(
     "--log-level",
     default="info",
@@ -103,6 +146,7 @@ def serve(
     mode: str,
     public_url: str | None,
     rate_limit: int,
+    auth_failure_rate: int,
     sweep_interval_ms: int,
     settle_delay_ms: int,
     card_pending_ms: int,
@@ -110,6 +154,12 @@ def serve(
     dispatch_interval_ms: int,
     notify_timeout_ms: int,
     notify_per_merchant: int,
+    notify_allow_cidr: tuple[str, ...],
+    forwarded_allow_ips: str,
+    max_header_bytes: int,
+    max_headers: int,
+    docs: bool | None,
+    metrics_token: str,
     log_level: str,
 ) -> None:
     """Run the gateway (merchant API, docs, health) with uvicorn.
@@ -124,6 +174,7 @@ def serve(
         mode=Mode(mode),
         public_url=(public_url or f"http://{host}:{port}").rstrip("/"),
         rate_limit=rate_limit,
+        auth_failure_rate=auth_failure_rate,
         sweep_interval_ms=sweep_interval_ms,
         settle_delay_ms=settle_delay_ms,
         card_pending_ms=card_pending_ms,
@@ -131,6 +182,12 @@ def serve(
         dispatch_interval_ms=dispatch_interval_ms,
         notify_read_timeout_ms=notify_timeout_ms,
         notify_per_merchant=notify_per_merchant,
+        notify_allow_cidrs=",".join(notify_allow_cidr),
+        forwarded_allow_ips=forwarded_allow_ips,
+        max_header_bytes=max_header_bytes,
+        max_headers=max_headers,
+        docs=(Mode(mode) is Mode.SANDBOX) if docs is None else docs,
+        metrics_token=metrics_token,
     )
     run_db(db_url, migrate.upgrade)
     logging.basicConfig(
@@ -173,6 +230,7 @@ def serve(
     help="sandbox workers follow the sandbox clock (time travel)",
 )
 @dispatcher_options
+@notify_allow_option
 @click.option(
     "--lease-ms",
     default=60_000,
@@ -192,6 +250,7 @@ def worker(
     dispatch_interval_ms: int,
     notify_timeout_ms: int,
     notify_per_merchant: int,
+    notify_allow_cidr: tuple[str, ...],
     lease_ms: int,
     log_level: str,
 ) -> None:
@@ -209,6 +268,7 @@ def worker(
         notify_read_timeout_ms=notify_timeout_ms,
         notify_per_merchant=notify_per_merchant,
         notify_lease_ms=lease_ms,
+        notify_allow_cidrs=",".join(notify_allow_cidr),
     )
     normalize_url(db_url)  # a bad --db fails here with one line
     logging.basicConfig(

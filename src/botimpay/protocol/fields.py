@@ -10,7 +10,13 @@ from typing import Annotated, Any
 
 from pydantic import Field, PlainSerializer, PlainValidator, StringConstraints, WithJsonSchema
 
-from botimpay.protocol.money import Money, MoneyError, parse_amount, parse_money
+from botimpay.protocol.money import (
+    Money,
+    MoneyError,
+    has_more_than_two_decimals,
+    parse_amount,
+    parse_money,
+)
 
 # Strings bounded by the reference's "Maximum length"; RequiredN must not be empty.
 Text12 = Annotated[str, StringConstraints(strict=True, max_length=12)]
@@ -46,7 +52,7 @@ _MONEY_SCHEMA: dict[str, Any] = {
     "required": ["amount", "currency"],
     "properties": {
         "amount": {
-            "oneOf": [{"type": "number"}, {"type": "string", "pattern": r"^-?\d+(\.\d+)?$"}],
+            "oneOf": [{"type": "number"}, {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"}],
             "description": "At most 12 digits before and 2 after the decimal point.",
             "examples": [12.34],
         },
@@ -72,11 +78,8 @@ def _decimal(value: object) -> Decimal:
         raise ValueError(str(exc)) from exc
     if amount < 0:
         raise ValueError("must not be negative")
-    scaled = amount * 100
-    if scaled != scaled.to_integral_value():
+    if has_more_than_two_decimals(amount):
         raise ValueError("allows at most 2 digits after the decimal point")
-    if amount >= 10**12:
-        raise ValueError("allows at most 12 digits before the decimal point")
     return amount
 
 
@@ -104,19 +107,15 @@ Flag = Annotated[
 
 
 def _timestamp(value: object) -> int:
-    if isinstance(value, bool):
+    """The reference's Timestamp: an integer JSON number of milliseconds, nothing else
+    (not a string, not 1.7e12)."""
+    if isinstance(value, Decimal) and value.as_tuple().exponent == 0:
+        raise ValueError("is out of range for a millisecond timestamp")  # a very long integer
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("must be an integer JSON number of milliseconds")
+    if not 0 < value < 10**14:
         raise ValueError("must be a millisecond timestamp")
-    if isinstance(value, int):
-        result = value
-    elif isinstance(value, str) and value.strip().isdigit():
-        result = int(value.strip())
-    elif isinstance(value, Decimal) and value == value.to_integral_value():
-        result = int(value)
-    else:
-        raise ValueError("must be a millisecond timestamp")
-    if not 0 < result < 10**14:
-        raise ValueError("must be a millisecond timestamp")
-    return result
+    return value
 
 
 Timestamp = Annotated[

@@ -6,8 +6,9 @@ JSON number (any scale or exponent form) or a numeric string. Never a float.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 import orjson
 
@@ -17,6 +18,7 @@ MAX_FILS = 10 ** (MAX_INTEGER_DIGITS + 2) - 1
 _FILS_PER_UNIT = Decimal(100)
 _FILS = 100
 _TWO_PLACES = Decimal("0.01")
+_DECIMAL_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?", re.ASCII)
 
 
 class MoneyError(ValueError):
@@ -42,11 +44,15 @@ class Money:
 
     @classmethod
     def from_decimal(cls, amount: Decimal, currency: str = CURRENCY) -> Money:
-        """Exact conversion; raises MoneyError when `amount` has more than 2 decimals."""
-        fils = amount * _FILS_PER_UNIT
-        if fils != fils.to_integral_value():
+        """Exact conversion; raises MoneyError when `amount` has more than 2 decimals
+        or more than 12 integer digits. Exact for any exponent (never rounds to fit)."""
+        if not amount.is_finite():
+            raise MoneyError("amount must be a finite number")
+        if amount.adjusted() >= MAX_INTEGER_DIGITS:
+            raise MoneyError("amount allows at most 12 digits before the decimal point")
+        if has_more_than_two_decimals(amount):
             raise MoneyError("amount allows at most 2 digits after the decimal point")
-        return cls(int(fils), currency)
+        return cls(int(amount.quantize(_TWO_PLACES).scaleb(2)), currency)
 
     @property
     def amount(self) -> Decimal:
@@ -81,6 +87,15 @@ class Money:
         return f"{self.amount} {self.currency}"
 
 
+def has_more_than_two_decimals(amount: Decimal) -> bool:
+    """Exactly, from the digits: `1.500` has two, `1E-999999999` has many (no rounding)."""
+    _, digits, exponent = amount.as_tuple()
+    if isinstance(exponent, str):  # NaN or infinity
+        return True
+    extra = -2 - exponent  # digits after the second decimal place
+    return extra > 0 and any(digits[-extra:])
+
+
 def _fils_number(fils: int) -> bytes:
     """wire_number(Money(fils).amount) in integer arithmetic (every answer carries some)."""
     units, cents = divmod(abs(fils), _FILS)
@@ -109,24 +124,29 @@ def wire_default(value: object) -> object:
 
 
 def parse_amount(value: object, field: str) -> Decimal:
-    """Accepts a JSON number (parsed as Decimal/int) or numeric string; never a float."""
+    """A JSON number (parsed as Decimal/int) or a plain ASCII decimal string; never a float.
+
+    Strings are held to `12.34` form: no sign but `-`, no spaces, exponents, digit
+    separators or non-ASCII digits, which Decimal() alone would take.
+    """
     if isinstance(value, bool) or value is None:
         raise MoneyError(f"{field} must be a number")
     if isinstance(value, float):
         raise MoneyError(f"{field} must be an exact decimal, not a binary float")
     if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, Decimal):
+        amount = Decimal(value)
+    elif isinstance(value, Decimal):
         amount = value
     elif isinstance(value, str):
-        try:
-            amount = Decimal(value.strip())
-        except InvalidOperation as exc:
-            raise MoneyError(f"{field} is not a number: {value!r}") from exc
+        if _DECIMAL_TEXT.fullmatch(value) is None:
+            raise MoneyError(f"{field} is not a number: {value[:40]!r}")
+        amount = Decimal(value)
     else:
         raise MoneyError(f"{field} must be a number")
     if not amount.is_finite():
         raise MoneyError(f"{field} must be a finite number")
+    if amount.adjusted() >= MAX_INTEGER_DIGITS:
+        raise MoneyError(f"{field} allows at most 12 digits before the decimal point")
     return amount
 
 

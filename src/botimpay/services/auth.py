@@ -44,35 +44,58 @@ class MerchantAuth:
 
 
 class RateLimiter:
-    """A token bucket per merchant and process: `rate` requests/s, burst `rate`.
+    """A token bucket per key and process: `rate` requests/s, burst `burst` (default `rate`).
 
-    Tokens are counted in nano-tokens so the arithmetic stays in integers.
+    Tokens are counted in nano-tokens so the arithmetic stays in integers. At most
+    `max_keys` buckets are kept; past that, buckets that have refilled are dropped
+    (a full bucket and a missing one mean the same), so many keys cost bounded memory.
     """
 
     _ONE = 1_000_000_000
 
-    def __init__(self, rate: int) -> None:
+    def __init__(self, rate: int, *, burst: int | None = None, max_keys: int = 100_000) -> None:
         self.rate = rate
+        self.capacity = (burst if burst is not None else rate) * self._ONE
+        self.max_keys = max_keys
         self._buckets: dict[str, tuple[int, int]] = {}
 
-    def allow(self, partner_id: str) -> bool:
+    def _tokens(self, key: str, now: int) -> int:
+        tokens, last = self._buckets.get(key, (self.capacity, now))
+        return min(self.capacity, tokens + (now - last) * self.rate)
+
+    def has_budget(self, key: str) -> bool:
+        """Whether `allow(key)` would pass now; spends nothing."""
+        return self.rate <= 0 or self._tokens(key, time.monotonic_ns()) >= self._ONE
+
+    def allow(self, key: str) -> bool:
+        """Spends one token of `key`'s bucket; False (and nothing spent) when it is empty."""
         if self.rate <= 0:
             return True
         now = time.monotonic_ns()
-        capacity = self.rate * self._ONE
-        tokens, last = self._buckets.get(partner_id, (capacity, now))
-        tokens = min(capacity, tokens + (now - last) * self.rate)
+        tokens = self._tokens(key, now)
         if tokens < self._ONE:
-            self._buckets[partner_id] = (tokens, now)
+            self._buckets[key] = (tokens, now)
             return False
-        self._buckets[partner_id] = (tokens - self._ONE, now)
+        if key not in self._buckets and len(self._buckets) >= self.max_keys:
+            self._drop_refilled(now)
+        self._buckets[key] = (tokens - self._ONE, now)
         return True
+
+    def _drop_refilled(self, now: int) -> None:
+        for key in [k for k in self._buckets if self._tokens(k, now) >= self.capacity]:
+            del self._buckets[key]
 
 
 class Authenticator:
-    def __init__(self, db: Database, rate_limiter: RateLimiter) -> None:
+    def __init__(
+        self,
+        db: Database,
+        rate_limiter: RateLimiter,
+        failure_limiter: RateLimiter | None = None,
+    ) -> None:
         self.db = db
-        self.rate_limiter = rate_limiter
+        self.rate_limiter = rate_limiter  # per merchant: spent only by verified requests
+        self.failure_limiter = failure_limiter or RateLimiter(0)  # per client IP: refusals
         self._known: dict[str, tuple[int, MerchantAuth]] = {}
 
     async def load(self, partner_id: str) -> MerchantAuth | None:
@@ -96,20 +119,33 @@ class Authenticator:
         self._known[partner_id] = (record.revision, auth)
         return auth
 
+    def over_failure_budget(self, client_ip: str | None) -> bool:
+        """Counts one refused request (bad sign, unknown partner...) of `client_ip`; True
+        when the address has used up its budget and should hear 402 instead of the refusal.
+
+        Only refusals are counted, so a merchant's valid requests are never slowed by a
+        forger behind the same address (or a NAT)."""
+        return not self.failure_limiter.allow(client_ip or "")
+
     def check(
         self, auth: MerchantAuth, client_ip: str | None, body: bytes, signature: str | None
     ) -> None:
-        """Raises AuthenticationError / 402 unless the request may proceed."""
+        """Raises AuthenticationError / 402 unless the request may proceed.
+
+        The merchant's rate budget is spent only after the signature verifies, so a
+        forger who knows a Partner-Id cannot use up the merchant's limit; refusals are
+        counted per client IP instead (`over_failure_budget`, by the caller).
+        """
         merchant = auth.merchant
         if not merchant.allows_ip(client_ip):
             raise AuthenticationError(f"IP address {client_ip} is not in the merchant's whitelist")
         if not merchant.is_active:
             raise AuthenticationError(f"merchant {merchant.partner_id} is disabled")
-        if not self.rate_limiter.allow(merchant.partner_id):
-            raise ApiError(codes.RATE_LIMIT_REJECT)
         if not signature:
             raise AuthenticationError("the sign header is missing", signature_failed=True)
         if not any(signing.verify(key, body, signature) for key in auth.public_keys):
             raise AuthenticationError(
                 "sign does not verify with the merchant's public keys", signature_failed=True
             )
+        if not self.rate_limiter.allow(merchant.partner_id):
+            raise ApiError(codes.RATE_LIMIT_REJECT)

@@ -12,10 +12,13 @@ import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
 from botimpay import __version__
 from botimpay.clock import Clock
+from botimpay.errors import InvalidParameter
 from botimpay.gc_tuning import tune_gc
 from botimpay.notify.dispatcher import Dispatcher
 from botimpay.settings import Settings
@@ -25,6 +28,7 @@ from botimpay.web.fast_path import MerchantApiFastPath
 from botimpay.web.security import SecurityHeaders
 from botimpay.web.state import AppState
 from botimpay.web.templating import STATIC
+from botimpay.web.text_guard import RefuseUnstorableText, refusal
 
 log = logging.getLogger("botimpay")
 
@@ -58,6 +62,12 @@ async def _follow_sandbox_clock(state: AppState) -> None:
         except Exception:
             log.exception("could not read the sandbox clock")
         await asyncio.sleep(1)
+
+
+async def _invalid_parameter(request: Request, exc: Exception) -> Response:
+    """A page or helper refused a field (e.g. text no database can store): 400, named."""
+    message = exc.message if isinstance(exc, InvalidParameter) else "invalid request"
+    return refusal(request.scope, message)
 
 
 def create_app(settings: Settings, clock: Clock | None = None) -> MerchantApiFastPath:
@@ -96,7 +106,9 @@ def create_app(settings: Settings, clock: Clock | None = None) -> MerchantApiFas
         docs_url=None,
         redoc_url=None,
     )
+    app.add_middleware(RefuseUnstorableText)
     app.add_middleware(SecurityHeaders)
+    app.add_exception_handler(InvalidParameter, _invalid_parameter)
     app.include_router(health.router)
     app.include_router(merchant_api.build_router())
     app.include_router(checkout.router)

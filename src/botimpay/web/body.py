@@ -6,7 +6,9 @@ The signature is verified over the bytes this returns, exactly as received
 
 from __future__ import annotations
 
+import codecs
 import json
+import re
 import zlib
 from collections.abc import AsyncIterator, Mapping
 from decimal import Decimal
@@ -15,6 +17,7 @@ from typing import Any
 from starlette.requests import ClientDisconnect, Request
 
 from botimpay.errors import InvalidParameter
+from botimpay.web.text_guard import refuse_unstorable_text
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -57,22 +60,76 @@ def _gunzip(data: bytes, limit: int) -> bytes:
 
 
 def parse_json_object(body: bytes) -> dict[str, Any]:
-    """A JSON object with exact numbers (Decimal); anything else is INVALID_PARAMETER."""
+    """A JSON object with exact numbers (Decimal); anything else is INVALID_PARAMETER.
+
+    Exactly RFC 8259 JSON in UTF-8: no byte order mark, no other encoding, no
+    duplicate keys (a merchant reading the first of two keys would see another
+    order than the gateway), no text a database cannot store (NUL, lone surrogates).
+    """
     if not body.strip():
         raise InvalidParameter("the request body is empty")
+    if body.startswith(codecs.BOM_UTF8):
+        raise InvalidParameter("the request body must be UTF-8 JSON without a byte order mark")
+    if b"\x00" in body:
+        raise InvalidParameter("the request body must be UTF-8 JSON; it has NUL bytes (UTF-16?)")
     try:
-        encoding = "utf-8" if body[:1] == b"{" else json.detect_encoding(body)
-        value = _DECODER.decode(body.decode(encoding, "surrogatepass"))
-    except (ValueError, RecursionError) as exc:
-        raise InvalidParameter("the request body is not valid UTF-8 JSON") from exc
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidParameter(f"the request body is not valid UTF-8 (byte {exc.start})") from exc
+    try:
+        value = _DECODER.decode(text)
+    except DuplicateKeyError as exc:
+        raise InvalidParameter(f"the key {exc.key!r} appears more than once in one object") from exc
+    except RecursionError as exc:
+        raise InvalidParameter("the request body nests too deeply") from exc
+    except json.JSONDecodeError as exc:
+        raise InvalidParameter(
+            f"the request body is not valid JSON: {exc.msg} (line {exc.lineno} column {exc.colno})"
+        ) from exc
+    except ValueError as exc:
+        raise InvalidParameter(f"the request body is not valid JSON: {exc}") from exc
     if not isinstance(value, dict):
         raise InvalidParameter("the request body must be a JSON object")
+    if _ESCAPE.search(body) is not None:  # NUL and surrogates can only arrive as \u escapes
+        refuse_unstorable_text(value)
     return value
 
 
+class DuplicateKeyError(ValueError):
+    """Raised by the decoder when one JSON object names a key twice."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"duplicate key {key!r}")
+        self.key = key
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateKeyError(key)
+            seen.add(key)
+    return result
+
+
+def _integer(text: str) -> int | Decimal:
+    """Integers as int; very long ones as Decimal, so the field's own check names them
+    (int() refuses more than 4,300 digits with an error that would name nothing)."""
+    return int(text) if len(text) <= 20 else Decimal(text)
+
+
 def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
+    raise ValueError(f"{name} is not a JSON number")
 
 
-# what json.loads(..., parse_float=Decimal, ...) would build on every call
-_DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_no_constants)
+# \u0000 and \uD800-\uDFFF: the only ways NUL or a surrogate gets into strict UTF-8 JSON.
+_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
+
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_object,
+    parse_float=Decimal,
+    parse_int=_integer,
+    parse_constant=_no_constants,
+)

@@ -25,6 +25,7 @@ from botimpay.web.security import (
     set_cookie,
 )
 from botimpay.web.state import AppState
+from botimpay.web.text_guard import refuse_unstorable_text
 
 MAX_TOKEN = 200
 MAX_FIELD = 256
@@ -82,7 +83,9 @@ def state_of(request: Request) -> AppState:
 
 
 async def read_form(request: Request) -> dict[str, str] | None:
-    """The posted text fields (first value of each); None when the form is unusable."""
+    """The posted text fields (first value of each); None when the form is unusable.
+
+    Raises InvalidParameter naming a field whose text cannot be stored."""
     try:
         form: FormData = await request.form(max_files=0, max_fields=32, max_part_size=4096)
     except Exception:  # malformed or oversized body: the caller answers 400
@@ -92,6 +95,7 @@ async def read_form(request: Request) -> dict[str, str] | None:
         if not isinstance(value, str) or len(value) > MAX_FIELD:
             return None
         values.setdefault(key, value)
+    refuse_unstorable_text(values)  # a 400 naming the field (app's InvalidParameter handler)
     return values
 
 

@@ -224,12 +224,14 @@ async def handle(
     """Runs the whole pipeline; never raises. The answer: the envelope and its headers."""
     trace = new_trace_code()
     auth: MerchantAuth | None = None
+    verified = False
     try:
         auth = await _authenticate(state, call)
         body = await call.body(state.settings.max_body_bytes)
+        state.authenticator.check(auth, call.client_ip, body, call.headers.get("sign"))
+        verified = True
         if operation is None:
             raise ApiError(codes.SERVICE_NOT_AVAILABLE, f"no API at {call.path}")
-        state.authenticator.check(auth, call.client_ip, body, call.headers.get("sign"))
         envelope: Envelope = _validate(Envelope, parse_json_object(body), "")
         window = check_request_time(envelope.requestTime, state.clock.real_ms())
         if window is not None:
@@ -238,13 +240,11 @@ async def handle(
         result = await operation.handler(state, auth, biz, envelope.requestTime)
         payload = encode_response(codes.SUCCESS, trace_code=trace, body=result)
     except AuthenticationError as exc:
-        status = ApplyStatus.ERROR if exc.signature_failed else ApplyStatus.FAIL
-        payload = encode_response(
-            exc.code, trace_code=trace, detail=exc.message, apply_status=status
-        )
         log.info("trace=%s path=%s refused: %s", trace, call.path, exc.message)
+        payload = _refusal(state, call, trace, exc, counted=True)
     except ApiError as exc:
-        payload = encode_response(exc.code, trace_code=trace, detail=exc.message)
+        counted = not verified and exc.code is not codes.RATE_LIMIT_REJECT
+        payload = _refusal(state, call, trace, exc, counted=counted)
         log.info("trace=%s path=%s code=%s %s", trace, call.path, exc.code.code, exc.message)
     except Exception:
         log.exception("trace=%s path=%s unexpected error", trace, call.path)
@@ -253,6 +253,24 @@ async def handle(
     if auth is not None:
         headers.append((b"sign", auth.sign(payload).encode()))
     return payload, headers
+
+
+def _refusal(state: AppState, call: ApiCall, trace: str, exc: ApiError, *, counted: bool) -> bytes:
+    """The answer to a refused call. Refusals before the signature verified count
+    toward the client IP's budget; past it they are answered 402 RATE_LIMIT_REJECT."""
+    if counted and state.authenticator.over_failure_budget(call.client_ip):
+        return encode_response(
+            codes.RATE_LIMIT_REJECT,
+            trace_code=trace,
+            detail="too many refused requests from this address",
+        )
+    signature_failed = isinstance(exc, AuthenticationError) and exc.signature_failed
+    return encode_response(
+        exc.code,
+        trace_code=trace,
+        detail=exc.message,
+        apply_status=ApplyStatus.ERROR if signature_failed else None,
+    )
 
 
 _ANSWER_HEADERS = (

@@ -42,7 +42,11 @@ class AppState:
             settings=settings,
             db=db,
             clock=clock,
-            authenticator=Authenticator(db, RateLimiter(settings.rate_limit)),
+            authenticator=Authenticator(
+                db,
+                RateLimiter(settings.rate_limit),
+                RateLimiter(settings.auth_failure_rate, burst=5 * settings.auth_failure_rate),
+            ),
             merchants=MerchantService(db, clock),
             orders=OrderService(db, clock, settings.public_url),
             wallets=WalletService(db, clock, sandbox=settings.is_sandbox),
