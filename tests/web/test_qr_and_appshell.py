@@ -461,3 +461,24 @@ def test_demo_status_of_unknown_orders(gateway: Gateway, order_no: str) -> None:
     response = httpx.get(gateway.base_url + "/demo/shop/api/status", params={"orderNo": order_no})
     assert response.status_code in (400, 404)
     assert response.json()["message"]
+
+
+def test_nul_in_a_pasted_link_is_a_named_400(app_client: AppClient) -> None:
+    """Issue 10: text with NUL never reaches a database lookup (a 500 on PostgreSQL)."""
+    link = f"{app_client.http.base_url}".rstrip("/") + "/pay-page/main?ft=ab\x00cd&t=1"
+    response = app_client.scan(text=link)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "INVALID_PARAMETER"
+    assert "NUL" in response.json()["message"]
+
+
+def test_nul_in_the_sign_in_body_names_the_field(gateway: Gateway) -> None:
+    client = AppClient(gateway)
+    response = client.http.post(
+        "/app/api/sign-in",
+        content=b'{"phone":"+97156\\u00000000001","otp":"123456"}',
+        headers={"X-CSRF-Token": client.csrf, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400, response.text
+    assert "phone" in response.json()["message"]
+    assert "NUL" in response.json()["message"]

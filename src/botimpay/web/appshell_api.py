@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message
 
-from botimpay.errors import BotimpayError, CheckoutRefused
+from botimpay.errors import ApiError, BotimpayError, CheckoutRefused
 from botimpay.protocol.money import Money
 from botimpay.services.payments import token_from_url
 from botimpay.services.qrcodes import MAX_UPLOAD_BYTES, QrImageError, decode_qr
@@ -35,6 +35,7 @@ from botimpay.web.security import (
     set_cookie,
 )
 from botimpay.web.state import AppState
+from botimpay.web.text_guard import unstorable
 
 router = APIRouter(prefix="/app/api", tags=["App shell"], include_in_schema=False)
 
@@ -121,8 +122,10 @@ async def sign_in(request: Request) -> Response:
         return error(403, "CSRF", "Reload the page and try again (security token missing).")
     try:
         body = parse_json_object(await read_body(request, _JSON_LIMIT))
-    except BotimpayError:
-        return error(400, "INVALID_PARAMETER", "Send a JSON object with phone and otp.")
+    except ApiError as exc:  # names the field, e.g. `phone: contains a NUL character`
+        return error(
+            400, "INVALID_PARAMETER", f"Send a JSON object with phone and otp: {exc.message}"
+        )
     phone, otp = body.get("phone"), body.get("otp")
     if not isinstance(phone, str) or not isinstance(otp, str) or not phone or not otp:
         return error(400, "INVALID_PARAMETER", "Enter your phone number and the code.")
@@ -262,6 +265,9 @@ async def scan(request: Request) -> Response:
             text = await run_in_threadpool(decode_qr, image)
         except QrImageError as exc:
             return error(400, "NO_QR", str(exc))
+    problem = unstorable(text or "")
+    if problem is not None:  # a pasted link, or what a QR picture decoded to
+        return error(400, "INVALID_PARAMETER", f"The link {problem}.")
     link = checkout_link(text or "", gateway_origins(request))
     if link is None:
         return error(
