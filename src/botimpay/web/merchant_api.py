@@ -38,6 +38,7 @@ from botimpay.protocol.requests import (
 from botimpay.services.auth import MerchantAuth
 from botimpay.services.refunds import RefundResult
 from botimpay.services.views import acquire_order, refund_order, refund_summary
+from botimpay.store.driver_errors import is_unstorable_text
 from botimpay.web import schemas
 from botimpay.web.body import parse_json_object, read_body
 from botimpay.web.state import AppState
@@ -246,9 +247,18 @@ async def handle(
         counted = not verified and exc.code is not codes.RATE_LIMIT_REJECT
         payload = _refusal(state, call, trace, exc, counted=counted)
         log.info("trace=%s path=%s code=%s %s", trace, call.path, exc.code.code, exc.message)
-    except Exception:
-        log.exception("trace=%s path=%s unexpected error", trace, call.path)
-        payload = encode_response(codes.SYSTEM_ERROR, trace_code=trace)
+    except Exception as exc:
+        if not is_unstorable_text(exc):
+            log.exception("trace=%s path=%s unexpected error", trace, call.path)
+            payload = encode_response(codes.SYSTEM_ERROR, trace_code=trace)
+        else:  # the second line behind body.py's check: a gap is a 400, and is logged
+            kind = type(exc).__name__
+            log.warning("trace=%s path=%s unstorable text reached %s", trace, call.path, kind)
+            payload = encode_response(
+                codes.INVALID_PARAMETER,
+                trace_code=trace,
+                detail="a text value contains a character that cannot be stored",
+            )
     headers = [*_ANSWER_HEADERS, (b"content-length", str(len(payload)).encode())]
     if auth is not None:
         headers.append((b"sign", auth.sign(payload).encode()))
