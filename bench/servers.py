@@ -154,6 +154,9 @@ def start_gateway(db_url: str, workdir: Path, workers: int = 2, mode: str = "pro
             "{port}",
             "--rate-limit",
             "1000000",
+            # the receiver runs on loopback, which production otherwise refuses to notify
+            "--notify-allow-cidr",
+            "127.0.0.0/8",
             "--log-level",
             "warning",
         ],

@@ -7,6 +7,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from tests.harness import Gateway, Merchant, free_port
 PG_ENV = "BOTIMPAY_TEST_DB"
 
 
-async def _pg_admin(url: str, statement: str) -> None:
+async def _pg_admin_async(url: str, statement: str) -> None:
     import asyncpg
 
     conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
@@ -26,18 +27,36 @@ async def _pg_admin(url: str, statement: str) -> None:
         await conn.close()
 
 
+def _pg_admin(url: str, statement: str) -> None:
+    """Runs `statement` on its own thread's event loop: a test thread may already run
+    one (Playwright's sync API does), and asyncio.run refuses to nest."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, _pg_admin_async(url, statement)).result()
+
+
 def _fresh_database(base: str | None, tmp: Path) -> Iterator[str]:
     """Yields a database URL that nothing else uses; drops it afterwards."""
     if base and base.startswith("postgresql"):
         name = "botimpay_test_" + uuid.uuid4().hex[:12]
-        asyncio.run(_pg_admin(base, f'CREATE DATABASE "{name}"'))
+        _pg_admin(base, f'CREATE DATABASE "{name}"')
         prefix = base.rsplit("/", 1)[0]
         try:
             yield f"{prefix}/{name}"
         finally:
-            asyncio.run(_pg_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            _pg_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     else:
         yield f"sqlite:///{tmp / 'botimpay.db'}"
+
+
+def serve_mode(args: tuple[str, ...] | list[str]) -> str:
+    """The `--mode` among `serve` options (`--mode X` or `--mode=X`); sandbox by default."""
+    mode = "sandbox"
+    for index, arg in enumerate(args):
+        if arg == "--mode" and index + 1 < len(args):
+            mode = args[index + 1]
+        elif arg.startswith("--mode="):
+            mode = arg.split("=", 1)[1]
+    return mode
 
 
 @pytest.fixture(scope="session")
@@ -65,7 +84,10 @@ def gateway(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[G
 
 @pytest.fixture
 def fresh_gateway(tmp_path: Path, backend_url: str | None) -> Iterator[Callable[..., Gateway]]:
-    """Factory for a gateway on its own database, started with extra `serve` options."""
+    """Factory for a gateway on its own database, started with extra `serve` options.
+
+    The database is initialised in the mode the gateway serves (`--mode production`
+    among the options: `init --mode production`), as an operator would."""
     started: list[Gateway] = []
     databases: list[Iterator[str]] = []
 
@@ -75,7 +97,7 @@ def fresh_gateway(tmp_path: Path, backend_url: str | None) -> Iterator[Callable[
         databases.append(dbs)
         url = next(dbs)
         gw = Gateway(db_url=url, port=free_port(), workdir=tmp_path, extra_args=list(extra_args))
-        gw.cli("init", "--db", url)
+        gw.cli("init", "--db", url, "--mode", serve_mode(extra_args))
         if start:
             gw.start()
         started.append(gw)

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
+from botimpay.domain.notify_target import parse_networks
 from botimpay.errors import BotimpayError
 from botimpay.settings import DEFAULT_DB
 from botimpay.store.database import Database, open_database
@@ -69,11 +70,19 @@ def dispatcher_options(command: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
+def _allow_cidrs(
+    _ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]
+) -> tuple[str, ...]:
+    """The CIDRs, normalised; a bad one is a ConfigError (one line, exit status 2)."""
+    return tuple(str(network) for network in parse_networks(value))
+
+
 notify_allow_option = click.option(
     "--notify-allow-cidr",
     "notify_allow_cidr",
     multiple=True,
     metavar="CIDR",
+    callback=_allow_cidrs,
     help="in production, let notifications reach this range although it is loopback, "
     "link-local, private or multicast (repeatable); sandbox allows every address",
 )

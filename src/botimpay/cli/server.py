@@ -3,17 +3,32 @@
 from __future__ import annotations
 
 import asyncio
-import logging
+import ipaddress
 import os
 from pathlib import Path
+from typing import Any
 
 import click
 
+from botimpay import logs
 from botimpay.cli.common import db_option, dispatcher_options, notify_allow_option, run_db
 from botimpay.clock import Clock
-from botimpay.services.setup import initialise
+from botimpay.services.setup import initialise, refuse_other_mode
 from botimpay.settings import Mode, Settings
 from botimpay.store.database import normalize_url, redact
+
+
+def _proxy_list(value: str) -> str:
+    """--forwarded-allow-ips, checked: uvicorn takes an entry that is not an IP address
+    or network (a typo, host bits in a CIDR) for a host name that never matches."""
+    parts = [part.strip() for part in value.split(",") if part.strip()]
+    for part in parts:
+        try:
+            if part != "*":
+                ipaddress.ip_network(part)
+        except ValueError:
+            raise click.BadParameter(f"{part!r} is not an IP address or network") from None
+    return ",".join(parts)
 
 
 @click.command()
@@ -102,6 +117,7 @@ def init(db_url: str, mode: str, key_dir: Path) -> None:
     "--forwarded-allow-ips",
     default="",
     show_default=True,
+    callback=lambda ctx, param, value: _proxy_list(value),
     help="proxies (comma-separated IPs or CIDRs) whose X-Forwarded-For / "
     "X-Forwarded-Proto are trusted for the client address; empty = none",
 )
@@ -190,33 +206,42 @@ def serve(
         metrics_token=metrics_token,
     )
     run_db(db_url, migrate.upgrade)
-    logging.basicConfig(
-        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    run_db(db_url, lambda db: refuse_other_mode(db, sandbox=settings.is_sandbox))
+    logs.configure(log_level)
     click.echo(f"botimpay {mode} gateway on {settings.public_url}")
     click.echo(f"  merchant API: {settings.public_url}/sgs/api/acquire2/placeOrder")
-    click.echo(f"  API docs:     {settings.public_url}/docs")
+    if settings.docs:
+        click.echo(f"  API docs:     {settings.public_url}/docs")
     if settings.is_sandbox:
         click.echo(f"  BOTIM app:    {settings.public_url}/app")
         click.echo(f"  demo shop:    {settings.public_url}/demo/shop")
     click.echo(f"  health:       {settings.public_url}/healthz")
     click.echo(f"  database:     {redact(normalize_url(db_url))}")
+    from botimpay.web import http_limits
+
+    edge: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": log_level,
+        "log_config": logs.config(log_level),  # uvicorn's loggers and every worker process
+        "access_log": False,
+        # X-Forwarded-* only from the named proxies; always given, so uvicorn's
+        # FORWARDED_ALLOW_IPS environment default never applies
+        "proxy_headers": bool(settings.forwarded_allow_ips),
+        "forwarded_allow_ips": settings.forwarded_allow_ips,
+    }
     if workers == 1:
         from botimpay.web.app import create_app
 
-        uvicorn.run(
-            create_app(settings), host=host, port=port, log_level=log_level, access_log=False
-        )
+        uvicorn.run(create_app(settings), http=http_limits.protocol_for(settings), **edge)
         return
     os.environ.update(settings.to_env())
     uvicorn.run(
         "botimpay.web.app:create_app_from_env",
         factory=True,
-        host=host,
-        port=port,
         workers=workers,
-        log_level=log_level,
-        access_log=False,
+        http=http_limits.FROM_ENV,
+        **edge,
     )
 
 
@@ -271,9 +296,8 @@ def worker(
         notify_allow_cidrs=",".join(notify_allow_cidr),
     )
     normalize_url(db_url)  # a bad --db fails here with one line
-    logging.basicConfig(
-        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    run_db(db_url, lambda db: refuse_other_mode(db, sandbox=settings.is_sandbox))
+    logs.configure(log_level)
 
     async def main() -> None:
         stop = asyncio.Event()

@@ -1,6 +1,10 @@
-"""Wallet members (customers): phone numbers, payment-password lockout, Emirates ID.
+"""Wallet members (customers): phone numbers, Emirates ID, and the lockouts of their
+two secrets, the payment password and the sign-in code (OTP).
 
-Five wrong payment passwords lock the member for 30 minutes of business time.
+Each secret has its own `Lockout`, counted the same way: five wrong ones in a row
+lock it for 30 minutes of business time; a right one clears the count. A locked
+payment password still lets the member sign in; a locked sign-in still lets an
+existing session pay.
 """
 
 from __future__ import annotations
@@ -17,35 +21,54 @@ _DIGITS = re.compile(r"\D+")
 
 
 @dataclass(frozen=True, slots=True)
-class Member:
-    member_id: str
-    phone: str
-    name: str
-    password_hash: str
-    eid_hash: str | None
-    failed_password_attempts: int = 0
+class Lockout:
+    """Wrong attempts in a row at one secret, and the lock they earned."""
+
+    failures: int = 0
     locked_until: int | None = None
 
     def is_locked(self, now_ms: int) -> bool:
         return self.locked_until is not None and now_ms < self.locked_until
 
     def attempts_left(self) -> int:
-        return max(0, MAX_PASSWORD_ATTEMPTS - self.failed_password_attempts)
+        return max(0, MAX_PASSWORD_ATTEMPTS - self.failures)
+
+    def after_failure(self, now_ms: int) -> Lockout:
+        """The MAX_PASSWORD_ATTEMPTS-th failure locks for LOCK_MS and restarts the count."""
+        failures = self.failures + 1
+        if failures >= MAX_PASSWORD_ATTEMPTS:
+            return Lockout(0, now_ms + LOCK_MS)
+        return Lockout(failures, self.locked_until)
+
+    def after_success(self) -> Lockout:
+        return self if self == Lockout() else Lockout()
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    member_id: str
+    phone: str
+    name: str
+    password_hash: str
+    eid_hash: str | None
+    password_lock: Lockout = Lockout()
+    otp_lock: Lockout = Lockout()
 
 
 def after_wrong_password(member: Member, now_ms: int) -> Member:
-    attempts = member.failed_password_attempts + 1
-    if attempts >= MAX_PASSWORD_ATTEMPTS:
-        return dataclasses.replace(
-            member, failed_password_attempts=0, locked_until=now_ms + LOCK_MS
-        )
-    return dataclasses.replace(member, failed_password_attempts=attempts)
+    return dataclasses.replace(member, password_lock=member.password_lock.after_failure(now_ms))
 
 
 def after_right_password(member: Member) -> Member:
-    if member.failed_password_attempts == 0 and member.locked_until is None:
-        return member
-    return dataclasses.replace(member, failed_password_attempts=0, locked_until=None)
+    return dataclasses.replace(member, password_lock=member.password_lock.after_success())
+
+
+def after_wrong_otp(member: Member, now_ms: int) -> Member:
+    return dataclasses.replace(member, otp_lock=member.otp_lock.after_failure(now_ms))
+
+
+def after_right_otp(member: Member) -> Member:
+    return dataclasses.replace(member, otp_lock=member.otp_lock.after_success())
 
 
 def normalize_phone(raw: str) -> str:

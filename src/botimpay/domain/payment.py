@@ -2,14 +2,15 @@
 
 JSAPI `payerMid` must be the paying member; DYNQR `changePayer` binds the
 first member who pays; `eid` must match the member's Emirates ID hash;
-payments of AED 500 or more need the payment password.
+payments of AED 500 or more need the payment password. Without a wallet (a card
+payment in production) only orders that name no payer can be paid.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-from botimpay.domain.member import Member
+from botimpay.domain.member import Lockout, Member
 from botimpay.domain.order import Order, OrderStatus
 from botimpay.errors import CheckoutRefused
 from botimpay.protocol.money import Money
@@ -74,6 +75,17 @@ def refuse_wrong_payer(order: Order, member: Member, eid_hash: str | None) -> No
         )
 
 
+def refuse_without_wallet(order: Order, method: Method) -> None:
+    """Paying without a wallet (production's checkout has no sign-in): by card only, and
+    only orders that do not name their payer (JSAPI payerMid, a bound DYNQR payer, eid)."""
+    if method is not Method.CARD:
+        raise CheckoutRefused(Reason.SIGN_IN_FAILED, "Sign in to your wallet first.")
+    if order.scene.payer_mid or order.bound_payer_mid or order.scene.eid:
+        raise CheckoutRefused(
+            Reason.WRONG_PAYER, "This order can only be paid from the customer's Botim wallet."
+        )
+
+
 def binds_payer(order: Order) -> bool:
     """DYNQR with changePayer=true binds the first member who tries to pay."""
     return order.scene_code == "DYNQR" and bool(order.scene.change_payer)
@@ -84,10 +96,19 @@ def requires_password(order: Order) -> bool:
 
 
 def refuse_if_locked(member: Member, now_ms: int) -> None:
-    if member.is_locked(now_ms) and member.locked_until is not None:
-        minutes = max(1, (member.locked_until - now_ms + 59_999) // 60_000)
+    """The payment password is locked (too many wrong ones): no payment from this wallet."""
+    _refuse_locked(member.password_lock, now_ms, "Too many wrong payment passwords.")
+
+
+def refuse_if_sign_in_locked(member: Member, now_ms: int) -> None:
+    """The sign-in code is locked (too many wrong OTPs): even the right one waits."""
+    _refuse_locked(member.otp_lock, now_ms, "Too many wrong verification codes.")
+
+
+def _refuse_locked(lock: Lockout, now_ms: int, what: str) -> None:
+    if lock.is_locked(now_ms) and lock.locked_until is not None:
+        minutes = max(1, (lock.locked_until - now_ms + 59_999) // 60_000)
         raise CheckoutRefused(
             Reason.LOCKED,
-            f"Too many wrong payment passwords. Try again in {minutes} "
-            f"{'minute' if minutes == 1 else 'minutes'}.",
+            f"{what} Try again in {minutes} {'minute' if minutes == 1 else 'minutes'}.",
         )

@@ -24,6 +24,7 @@ import orjson
 
 from botimpay import __version__
 from botimpay.domain.notification import is_acknowledged
+from botimpay.netguard import NotifyGuard
 from botimpay.notify.http11 import KeepAliveTransport
 from botimpay.protocol.money import wire_default
 from botimpay.store import jsonfield
@@ -101,7 +102,12 @@ class Sender:
         read_timeout_ms: int,
         max_connections: int = 64,
         transport: httpx.AsyncBaseTransport | None = None,
+        guard: NotifyGuard | None = None,
     ) -> None:
+        """`guard` (production) checks every new connection's addresses; without one
+        (sandbox) any address is reached. A guard needs our own transport."""
+        if guard is not None and transport is not None:
+            raise ValueError("a guard checks the addresses of KeepAliveTransport only")
         self.connect_timeout_ms = connect_timeout_ms
         self.read_timeout_ms = read_timeout_ms
         # An attempt never outlives connect + read (+1 s for writing the small body),
@@ -118,8 +124,10 @@ class Sender:
                 max_connections=max_connections, max_keepalive_connections=max_connections
             ),
             follow_redirects=False,
-            transport=transport or KeepAliveTransport(max_connections=max_connections),
+            transport=transport or KeepAliveTransport(max_connections=max_connections, guard=guard),
             headers={"User-Agent": f"botimpay-notify/{__version__}"},
+            # An HTTP(S)_PROXY from the environment would connect for us, past the guard.
+            trust_env=guard is None,
         )
 
     async def aclose(self) -> None:

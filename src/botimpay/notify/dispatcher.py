@@ -29,6 +29,7 @@ from typing import Any
 from botimpay.clock import Clock
 from botimpay.domain.notification import NotificationStatus, next_attempt_delay
 from botimpay.gc_tuning import tune_gc
+from botimpay.netguard import NotifyGuard
 from botimpay.notify.delivery import AttemptResult, Outcome, Sender, build_body, safe_url
 from botimpay.services.auth import Authenticator, MerchantAuth, RateLimiter
 from botimpay.services.sandbox import SandboxClock
@@ -188,6 +189,7 @@ class Dispatcher:
             connect_timeout_ms=settings.notify_connect_timeout_ms,
             read_timeout_ms=settings.notify_read_timeout_ms,
             max_connections=DEFAULT_MAX_IN_FLIGHT,
+            guard=NotifyGuard.from_settings(settings),  # production: public addresses only
         )
         return cls(
             db,

@@ -25,6 +25,8 @@ from typing import cast
 import h11
 import httpx
 
+from botimpay.netguard import NotifyGuard, TargetRefused
+
 MAX_INCOMPLETE_EVENT = 100 * 1024  # the longest response head accepted (httpcore's)
 HIGH_WATER = 64 * 1024  # unread bytes buffered before the socket is paused
 KEEPALIVE_EXPIRY_S = 5.0  # httpx's default
@@ -188,10 +190,12 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
         max_connections: int = 100,
         keepalive_expiry: float = KEEPALIVE_EXPIRY_S,
         ssl_context: ssl.SSLContext | None = None,
+        guard: NotifyGuard | None = None,
     ) -> None:
         self.max_connections = max_connections
         self.keepalive_expiry = keepalive_expiry
         self._ssl_context = ssl_context
+        self._guard = guard
         self._slots = asyncio.Semaphore(max_connections)
         self._idle: dict[Origin, list[_Connection]] = {}  # most recently used last
         self._open = 0
@@ -274,27 +278,53 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
         if self._open >= self.max_connections:
             self._close_oldest_idle()
         self._open += 1
-        scheme, host, port = origin
+        scheme, raw_host, port = origin
+        host = raw_host.decode("ascii")
         tls = self._tls() if scheme == b"https" else None
         try:
             async with asyncio.timeout(timeout):
-                _transport, conn = await asyncio.get_running_loop().create_connection(
-                    lambda: _Connection(origin),
-                    host.decode("ascii"),
-                    port,
-                    ssl=tls,
-                    server_hostname=host.decode("ascii") if tls is not None else None,
-                )
+                if self._guard is None:
+                    targets = [host]
+                else:  # resolved once and checked; we connect to what was checked
+                    targets = [str(a) for a in await self._guard.addresses(host, port)]
+                conn = await self._open_first(origin, targets, tls)
         except BaseException as exc:
             self._open -= 1
             if isinstance(exc, TimeoutError):
                 raise httpx.ConnectTimeout("timed out connecting") from None
+            if isinstance(exc, TargetRefused):
+                raise httpx.ConnectError(exc.message) from exc
             if isinstance(exc, (socket.gaierror, ssl.SSLError)):
                 raise httpx.ConnectError(str(exc)) from exc
             if isinstance(exc, OSError):
                 raise httpx.ConnectError("All connection attempts failed") from exc
             raise
         return conn
+
+    @staticmethod
+    async def _open_first(
+        origin: Origin, targets: list[str], tls: ssl.SSLContext | None
+    ) -> _Connection:
+        """A connection to the first of `targets` (names or addresses) that accepts one."""
+        loop = asyncio.get_running_loop()
+        server_hostname = origin[1].decode("ascii") if tls is not None else None
+        for index, target in enumerate(targets):
+            try:
+                _transport, conn = await loop.create_connection(
+                    lambda: _Connection(origin),
+                    target,
+                    origin[2],
+                    ssl=tls,
+                    server_hostname=server_hostname,
+                )
+            except ssl.SSLError:
+                raise
+            except OSError:
+                if index == len(targets) - 1:
+                    raise
+                continue
+            return conn
+        raise OSError("no address to connect to")
 
     def _tls(self) -> ssl.SSLContext:
         if self._ssl_context is None:

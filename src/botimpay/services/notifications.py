@@ -2,7 +2,8 @@
 
 Payment notifications go out when an order becomes PAID_SUCCESS or FAILURE;
 refund notifications when a refund becomes SUCCESS or FAILURE. Only orders
-and refunds with a notifyUrl get one.
+and refunds with a notifyUrl get one. In production a notifyUrl must lead to a
+public address (check_notify_url, at placeOrder and refund/placeOrder).
 """
 
 from __future__ import annotations
@@ -12,9 +13,25 @@ from typing import Any
 
 from botimpay.domain.notification import NotificationKind
 from botimpay.domain.order import Effect, Order
+from botimpay.errors import InvalidParameter
+from botimpay.netguard import NotifyGuard, TargetRefused
 from botimpay.services.views import acquire_order
 from botimpay.store import jsonfield, outbox_repo
 from botimpay.store.connection import Connection
+
+
+async def check_notify_url(guard: NotifyGuard | None, url: str | None) -> None:
+    """Refuses (400 INVALID_PARAMETER) a notifyUrl whose host does not resolve or resolves
+    to an address the guard refuses; no guard (sandbox) allows every URL."""
+    if guard is None or not url:
+        return
+    try:
+        await guard.check_url(url)
+    except TargetRefused as exc:
+        raise InvalidParameter(
+            f"bizContent.notifyUrl is refused: {exc.message} "
+            "(production sends notifications to public addresses only)"
+        ) from None
 
 
 def new_notify_id(now_ms: int) -> str:

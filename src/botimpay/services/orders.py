@@ -27,9 +27,10 @@ from botimpay.domain.order import (
 )
 from botimpay.domain.scenes import SceneParams, parse_scene_params
 from botimpay.errors import ApiError, BusinessError
+from botimpay.netguard import NotifyGuard
 from botimpay.protocol import codes
 from botimpay.protocol.requests import OrderRef, PlaceOrderBiz
-from botimpay.services.notifications import emit_order_effects
+from botimpay.services.notifications import check_notify_url, emit_order_effects
 from botimpay.store import jsonfield, merchants_repo, orders_repo
 from botimpay.store.connection import Connection
 from botimpay.store.database import Database
@@ -72,10 +73,18 @@ def _not_found(ref: OrderRef) -> BusinessError:
 
 
 class OrderService:
-    def __init__(self, db: Database, clock: Clock, public_url: str) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        public_url: str,
+        *,
+        notify_guard: NotifyGuard | None = None,
+    ) -> None:
         self.db = db
         self.clock = clock
         self.public_url = public_url.rstrip("/")
+        self.notify_guard = notify_guard  # production: notifyUrls must be public
 
     def token_url(self, order: Order) -> str | None:
         """Only a CREATED order has a checkout link; the token dies with the order."""
@@ -87,6 +96,7 @@ class OrderService:
 
     async def place(self, partner_id: str, biz: PlaceOrderBiz, request_time: int) -> PlacedOrder:
         scene = parse_scene_params(biz.paySceneCode, biz.paySceneParams)
+        await check_notify_url(self.notify_guard, biz.notifyUrl)  # resolved before any lock
         digest = fingerprint(biz, scene)
         order = self._new_order(partner_id, biz, scene, digest, request_time)
         try:

@@ -1,4 +1,7 @@
-"""Paying an order: wallet balance or the sandbox test card, in one transaction.
+"""Paying an order: wallet balance or the test card, in one transaction.
+
+A sandbox customer pays from a signed-in test wallet (balance or card); in
+production, which has no customer wallets, a card pays without one.
 
 Locks are always taken in the same order (order row, member row, accounts by
 kind and owner) so concurrent payments queue instead of deadlocking. Exactly
@@ -29,6 +32,7 @@ from botimpay.domain.payment import (
     binds_payer,
     refuse_if_locked,
     refuse_unless_payable,
+    refuse_without_wallet,
     refuse_wrong_payer,
     requires_password,
 )
@@ -77,10 +81,13 @@ def token_from_url(token_url: str) -> str:
 
 
 class PaymentService:
-    def __init__(self, db: Database, clock: Clock, *, card_pending_ms: int = 5_000) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, *, card_pending_ms: int = 5_000, sandbox: bool = True
+    ) -> None:
         self.db = db
         self.clock = clock
         self.card_pending_ms = card_pending_ms
+        self.sandbox = sandbox  # production does not name the test card to customers
 
     # --- reading -----------------------------------------------------------
 
@@ -102,7 +109,7 @@ class PaymentService:
     async def pay(
         self,
         *,
-        member_id: str,
+        member_id: str | None,
         method: Method,
         token: str | None = None,
         order_no: str | None = None,
@@ -110,7 +117,8 @@ class PaymentService:
         card: Card | None = None,
         outcome: CardOutcome = CardOutcome.SUCCESS,
     ) -> PaymentResult:
-        """One payment attempt; refusals raise CheckoutRefused after saving what must stay
+        """One payment attempt by a member's wallet or card, or (`member_id=None`) by a
+        card without a wallet; refusals raise CheckoutRefused after saving what must stay
         (an expiry found, the bound payer, the password counter, a failed attempt)."""
         async with self.db.write() as conn:
             try:
@@ -124,7 +132,7 @@ class PaymentService:
     async def _pay(
         self,
         conn: Connection,
-        member_id: str,
+        member_id: str | None,
         method: Method,
         token: str | None,
         order_no: str | None,
@@ -136,6 +144,10 @@ class PaymentService:
         now = self.clock.now_ms()
         order = await self._apply(conn, order, Expire(), now)
         refuse_unless_payable(order, now)
+        if member_id is None:
+            refuse_without_wallet(order, method)
+            await self._refuse_if_pending(conn, order)
+            return await self._pay_by_card(conn, order, None, card, outcome, now)
         member = await members_repo.by_id(conn, member_id, for_update=True)
         if member is None:
             raise CheckoutRefused(Reason.SIGN_IN_FAILED, "Sign in to your wallet first.")
@@ -144,12 +156,9 @@ class PaymentService:
         if binds_payer(order):
             order = await self._apply(conn, order, BindPayer(member.member_id), now)
         await self._check_password(conn, order, member, password, now)
-        if await self._has_pending_attempt(conn, order.order_no):
-            raise CheckoutRefused(
-                Reason.PAYMENT_PENDING, "A card payment for this order is still being confirmed."
-            )
+        await self._refuse_if_pending(conn, order)
         if method is Method.CARD:
-            return await self._pay_by_card(conn, order, member, card, outcome, now)
+            return await self._pay_by_card(conn, order, member.member_id, card, outcome, now)
         wallet = ledger.wallet(member.member_id)
         available = await ledger_repo.balance(conn, wallet, for_update=True)
         if available < order.total:
@@ -158,7 +167,7 @@ class PaymentService:
                 f" for AED {order.total.amount}."
             )
             return await self._failed(
-                conn, order, member, method, Reason.INSUFFICIENT_BALANCE, message, now
+                conn, order, member.member_id, method, Reason.INSUFFICIENT_BALANCE, message, now
             )
         return await self._succeed(conn, order, member.member_id, wallet, "BALANCE", now)
 
@@ -166,7 +175,7 @@ class PaymentService:
         self,
         conn: Connection,
         order: Order,
-        member: Member,
+        member_id: str | None,
         card: Card | None,
         outcome: CardOutcome,
         now: int,
@@ -174,24 +183,26 @@ class PaymentService:
         if card is None or not card.is_test_card():
             raise CheckoutRefused(
                 Reason.CARD_INVALID,
-                "Use the sandbox test card 5123 4500 0000 0008, 05/31, CVV 100.",
+                "Use the sandbox test card 5123 4500 0000 0008, 05/31, CVV 100."
+                if self.sandbox
+                else "The card was not accepted. Check its number, expiry date and CVV.",
             )
         if outcome is CardOutcome.FAILURE:
             return await self._failed(
                 conn,
                 order,
-                member,
+                member_id,
                 Method.CARD,
                 Reason.CARD_DECLINED,
                 "The card was declined.",
                 now,
             )
         if outcome is CardOutcome.PENDING:
-            await self._record_attempt(conn, order, member.member_id, Method.CARD, "PENDING", None)
+            await self._record_attempt(conn, order, member_id, Method.CARD, "PENDING", None)
             return PaymentResult(
                 "PENDING", order, "The bank is confirming the payment.", Reason.PAYMENT_PENDING
             )
-        return await self._succeed(conn, order, member.member_id, ledger.CARD_CLEARING, "CARD", now)
+        return await self._succeed(conn, order, member_id, ledger.CARD_CLEARING, "CARD", now)
 
     async def _check_password(
         self, conn: Connection, order: Order, member: Member, password: str | None, now: int
@@ -211,14 +222,14 @@ class PaymentService:
         refuse_if_locked(updated, now)
         raise CheckoutRefused(
             Reason.WRONG_PASSWORD,
-            f"Wrong payment password. {updated.attempts_left()} attempts left.",
+            f"Wrong payment password. {updated.password_lock.attempts_left()} attempts left.",
         )
 
     async def _succeed(
         self,
         conn: Connection,
         order: Order,
-        member_id: str,
+        member_id: str | None,
         payer: ledger.AccountRef,
         channel: str,
         now: int,
@@ -244,13 +255,13 @@ class PaymentService:
         self,
         conn: Connection,
         order: Order,
-        member: Member,
+        member_id: str | None,
         method: Method,
         reason: Reason,
         message: str,
         now: int,
     ) -> PaymentResult:
-        await self._record_attempt(conn, order, member.member_id, method, "FAILED", reason)
+        await self._record_attempt(conn, order, member_id, method, "FAILED", reason)
         if order.scene.one_time_payment:
             order = await self._apply(conn, order, FailPayment(message), now)
             message += " This order allowed one attempt only."
@@ -281,18 +292,21 @@ class PaymentService:
     async def _resolve_pending(self, conn: Connection, attempt_id: int, order_no: str) -> int:
         now = self.clock.now_ms()
         order = await orders_repo.find_by_order_no(conn, order_no, for_update=True)
-        member_id = await conn.scalar(
-            select(payment_attempts.c.member_id).where(
-                payment_attempts.c.id == attempt_id, payment_attempts.c.status == "PENDING"
+        attempt = (
+            await conn.execute(
+                select(payment_attempts.c.member_id).where(
+                    payment_attempts.c.id == attempt_id, payment_attempts.c.status == "PENDING"
+                )
             )
-        )
-        if order is None or member_id is None:
+        ).first()
+        if order is None or attempt is None:
             return 0
+        member_id = attempt.member_id  # None: a card without a wallet
         order = await self._apply(conn, order, Expire(), now)
         payable = not order.is_paid and not order.is_final and not order.is_expired_at(now)
         if payable and order.status.value == "CREATED":
             await self._succeed(
-                conn, order, str(member_id), ledger.CARD_CLEARING, "CARD", now, record_attempt=False
+                conn, order, member_id, ledger.CARD_CLEARING, "CARD", now, record_attempt=False
             )
             status, reason = "SUCCESS", None
         else:
@@ -351,10 +365,14 @@ class PaymentService:
         )
 
     @staticmethod
-    async def _has_pending_attempt(conn: Connection, order_no: str) -> bool:
+    async def _refuse_if_pending(conn: Connection, order: Order) -> None:
         found = await conn.scalar(
             select(payment_attempts.c.id).where(
-                payment_attempts.c.order_no == order_no, payment_attempts.c.status == "PENDING"
+                payment_attempts.c.order_no == order.order_no,
+                payment_attempts.c.status == "PENDING",
             )
         )
-        return found is not None
+        if found is not None:
+            raise CheckoutRefused(
+                Reason.PAYMENT_PENDING, "A card payment for this order is still being confirmed."
+            )

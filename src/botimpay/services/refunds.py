@@ -34,6 +34,7 @@ from botimpay.domain.refund import (
     fee_share,
 )
 from botimpay.errors import ApiError, BusinessError
+from botimpay.netguard import NotifyGuard
 from botimpay.protocol import codes
 from botimpay.protocol.money import Money
 from botimpay.protocol.refund_requests import GetRefundBiz, RefundBiz
@@ -63,11 +64,15 @@ def new_refund_no(now_ms: int) -> str:
 
 
 class RefundService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, *, notify_guard: NotifyGuard | None = None
+    ) -> None:
         self.db = db
         self.clock = clock
+        self.notify_guard = notify_guard  # production: notifyUrls must be public
 
     async def refund(self, partner_id: str, biz: RefundBiz, request_time: int) -> RefundResult:
+        await notifications.check_notify_url(self.notify_guard, biz.notifyUrl)
         digest = refund_fingerprint(biz)
         try:
             async with self.db.write() as conn:

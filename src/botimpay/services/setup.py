@@ -1,7 +1,13 @@
-"""Initialising a gateway: schema, and in sandbox mode the demo merchant and its keys.
+"""Initialising a gateway: schema, the mode, and in sandbox mode the demo merchant.
 
 The demo merchant's private key is kept in the database (sandbox only) so that
 `init` is idempotent and can write the key files again anywhere.
+
+`init` records the mode it set a database up in, and a database stays in that
+mode: a sandbox one holds the demo merchant, its private key and the test
+wallets, so production never serves it (`refuse_other_mode`), and neither
+`init` turns one into the other. A production gateway starts from a database
+of its own.
 """
 
 from __future__ import annotations
@@ -11,17 +17,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import insert, select
-
 from botimpay.clock import Clock
 from botimpay.errors import ConfigError
 from botimpay.protocol import signing
 from botimpay.protocol.money import Money
 from botimpay.services.merchants import MerchantService
 from botimpay.services.wallets import WalletService
-from botimpay.store import migrate
+from botimpay.store import members_repo, merchants_repo, migrate, settings_repo
 from botimpay.store.database import Database
-from botimpay.store.tables import gateway_settings
 
 DEMO_PARTNER_ID = "200000000888"
 TEST_WALLETS = 10
@@ -29,6 +32,13 @@ TEST_PASSWORD = "132580"  # noqa: S105 - the reference's published sandbox passw
 TEST_OPENING_BALANCE = Money(1_000_000)  # AED 10,000.00
 DEMO_NAME = "Demo Shop"
 _DEMO_KEY_SETTING = "demo_merchant_private_key"
+_MODE_SETTING = "mode"
+SANDBOX, PRODUCTION = "sandbox", "production"
+PRODUCTION_NEEDS_ITS_OWN = (
+    "this database was initialised in sandbox mode: it holds the demo merchant, its "
+    "private key and the test wallets, so production will not use it; set up a "
+    "production database with `botimpay init --mode production --db <a new database>`"
+)
 
 
 def test_wallet(index: int) -> tuple[str, str, str]:
@@ -65,27 +75,71 @@ class DemoMerchant:
     gateway_public_key_path: Path
 
 
-async def _setting(db: Database, name: str) -> str | None:
-    async with db.read() as conn:
-        return await conn.scalar(
-            select(gateway_settings.c.value).where(gateway_settings.c.name == name)
-        )
-
-
 async def _demo_private_key(db: Database) -> str:
     """The stored demo key, or a new one stored now (first writer wins)."""
-    existing = await _setting(db, _DEMO_KEY_SETTING)
+    async with db.read() as conn:
+        existing = await settings_repo.get(conn, _DEMO_KEY_SETTING)
     if existing is not None:
         return existing
     pem = signing.private_key_pem(signing.generate_private_key())
     async with db.write() as conn:
-        found = await conn.scalar(
-            select(gateway_settings.c.value).where(gateway_settings.c.name == _DEMO_KEY_SETTING)
+        return await settings_repo.put_if_absent(conn, _DEMO_KEY_SETTING, pem)
+
+
+async def database_mode(db: Database) -> str | None:
+    """"sandbox" or "production" as `init` recorded it. A database initialised before
+    the mode was recorded counts as sandbox when it holds the demo merchant, its key or
+    a test wallet; None when nothing says (no schema yet, or no sandbox data)."""
+    async with db.read() as conn:
+        if not await settings_repo.has_table(conn):
+            return None
+        recorded = await settings_repo.get(conn, _MODE_SETTING)
+        if recorded is not None:
+            return recorded
+        sandbox_data = (
+            await settings_repo.get(conn, _DEMO_KEY_SETTING) is not None
+            or await merchants_repo.exists(conn, DEMO_PARTNER_ID)
+            or await members_repo.any_of(conn, [test_wallet(i)[0] for i in range(TEST_WALLETS)])
         )
-        if found is not None:
-            return str(found)
-        await conn.execute(insert(gateway_settings).values(name=_DEMO_KEY_SETTING, value=pem))
-    return pem
+    return SANDBOX if sandbox_data else None
+
+
+async def _record_mode(db: Database, mode: str) -> str:
+    """Records `mode` unless one is recorded already; returns the recorded one."""
+    async with db.write() as conn:
+        return await settings_repo.put_if_absent(conn, _MODE_SETTING, mode)
+
+
+def _other_mode(found: str, *, serving: bool) -> ConfigError:
+    """The one-line refusal for a database set up in `found`, the other mode."""
+    if found == SANDBOX:
+        return ConfigError(PRODUCTION_NEEDS_ITS_OWN)
+    if serving:
+        return ConfigError(
+            "this database was initialised in production mode: run with --mode "
+            "production (a sandbox needs a database of its own: "
+            "`botimpay init --db <a new database>`)"
+        )
+    return ConfigError(
+        "this database was initialised in production mode; a sandbox init would add the "
+        "demo merchant and test wallets to it: set up a sandbox with "
+        "`botimpay init --db <a new database>`"
+    )
+
+
+async def refuse_other_mode(db: Database, *, sandbox: bool) -> None:
+    """What `serve` and `worker` check first: the database is of the mode they run in.
+
+    Raises ConfigError otherwise. Production records itself on a database nothing
+    was recorded on, so that a later sandbox `init` cannot plant the demo merchant."""
+    wanted = SANDBOX if sandbox else PRODUCTION
+    found = await database_mode(db)
+    if found is None and not sandbox:
+        async with db.write() as conn:
+            if await settings_repo.has_table(conn):
+                found = await settings_repo.put_if_absent(conn, _MODE_SETTING, PRODUCTION)
+    if found is not None and found != wanted:
+        raise _other_mode(found, serving=True)
 
 
 def _write(path: Path, text: str, *, private: bool) -> None:
@@ -100,8 +154,15 @@ def _write(path: Path, text: str, *, private: bool) -> None:
 async def initialise(
     db: Database, clock: Clock, *, sandbox: bool, key_dir: Path
 ) -> DemoMerchant | None:
-    """Creates or upgrades the schema; in sandbox mode ensures the demo merchant."""
+    """Creates or upgrades the schema and records the mode; in sandbox mode ensures the
+    demo merchant. Refuses (ConfigError) a database set up in the other mode."""
     await migrate.upgrade(db)
+    wanted = SANDBOX if sandbox else PRODUCTION
+    found = await database_mode(db)
+    if found is None or found == wanted:
+        found = await _record_mode(db, wanted)  # a concurrent init may have won
+    if found != wanted:
+        raise _other_mode(found, serving=False)
     if not sandbox:
         return None
     await create_test_wallets(db, clock)

@@ -1,7 +1,8 @@
 """Wallet members: registration, sign-in by phone and OTP, sessions, balance, history.
 
 Sessions are server-side rows (so every worker process sees them); the
-cookie holds a random token and the database only its SHA-256.
+cookie holds a random token and the database only its SHA-256. Wrong codes
+count against the wallet like wrong payment passwords (domain.member.Lockout).
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from typing import Any
 
 from botimpay.clock import Clock
 from botimpay.domain import ledger
-from botimpay.domain.member import Member, normalize_phone
-from botimpay.domain.payment import Reason
+from botimpay.domain.member import Member, after_right_otp, after_wrong_otp, normalize_phone
+from botimpay.domain.payment import Reason, refuse_if_sign_in_locked
 from botimpay.errors import CheckoutRefused, ConfigError
 from botimpay.protocol.money import Money
 from botimpay.services.passwords import hash_password
 from botimpay.store import ledger_repo, members_repo, orders_repo
+from botimpay.store.connection import Connection
 from botimpay.store.database import Database
 
 SANDBOX_OTP = "123456"
@@ -74,7 +76,11 @@ class WalletService:
         return member
 
     async def sign_in(self, phone: str, otp: str) -> NewSession:
-        """Phone + one-time code; the sandbox code is 123456 (there is no SMS here)."""
+        """Phone + one-time code; the sandbox code is 123456 (there is no SMS here).
+
+        The fifth wrong code in a row locks the wallet's sign-in for 30 minutes of
+        business time, during which even the right code is refused; a right code
+        clears the count. Refusals raise CheckoutRefused after the count is saved."""
         try:
             normalized = normalize_phone(phone)
         except ConfigError as exc:
@@ -83,22 +89,38 @@ class WalletService:
             raise CheckoutRefused(
                 Reason.SIGN_IN_FAILED, "OTP sign-in needs an SMS provider (sandbox mode only)."
             )
-        if not hmac.compare_digest(otp.strip(), SANDBOX_OTP):
-            raise CheckoutRefused(Reason.SIGN_IN_FAILED, "The verification code is wrong.")
+        async with self.db.write() as conn:
+            try:
+                return await self._sign_in(conn, normalized, otp)
+            except CheckoutRefused as exc:
+                refusal = exc  # leave the block normally so the failure count is committed
+        raise refusal
+
+    async def _sign_in(self, conn: Connection, phone: str, otp: str) -> NewSession:
+        right = hmac.compare_digest(otp.strip().encode(), SANDBOX_OTP.encode())
+        member = await members_repo.by_phone(conn, phone, for_update=True)
+        if member is None:  # no wallet to lock
+            if not right:
+                raise CheckoutRefused(Reason.SIGN_IN_FAILED, "The verification code is wrong.")
+            raise CheckoutRefused(Reason.SIGN_IN_FAILED, "No wallet has this phone number.")
+        now = self.clock.now_ms()
+        refuse_if_sign_in_locked(member, now)
+        if not right:
+            member = after_wrong_otp(member, now)
+            await members_repo.save_otp_state(conn, member)
+            refuse_if_sign_in_locked(member, now)
+            raise CheckoutRefused(
+                Reason.SIGN_IN_FAILED,
+                f"The verification code is wrong. {member.otp_lock.attempts_left()} attempts left.",
+            )
+        if after_right_otp(member) != member:
+            member = after_right_otp(member)
+            await members_repo.save_otp_state(conn, member)
         token = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(24)
-        async with self.db.write() as conn:
-            member = await members_repo.by_phone(conn, normalized)
-            if member is None:
-                raise CheckoutRefused(Reason.SIGN_IN_FAILED, "No wallet has this phone number.")
-            await members_repo.create_session(
-                conn,
-                _token_hash(token),
-                member.member_id,
-                csrf,
-                self.clock.real_ms(),
-                SESSION_TTL_MS,
-            )
+        await members_repo.create_session(
+            conn, _token_hash(token), member.member_id, csrf, self.clock.real_ms(), SESSION_TTL_MS
+        )
         return NewSession(token, csrf, member)
 
     async def session(self, token: str | None) -> Session | None:

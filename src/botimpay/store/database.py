@@ -202,8 +202,11 @@ def open_database(raw_url: str, *, pool_size: int = 10) -> Database:
             pool_size=pool_size,
             max_overflow=pool_size * 4,
             connect_args={"check_same_thread": False},
+            hide_parameters=True,  # errors name the statement, never its values (tokens)
         )
         _configure_sqlite(engine)
         return Database(url=url, sqlite=engine)
-    pg = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    pg = create_async_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, hide_parameters=True
+    )
     return Database(url=url, pg=pg)

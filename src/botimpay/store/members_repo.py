@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Row, delete, insert, select, update
 
-from botimpay.domain.member import Member
+from botimpay.domain.member import Lockout, Member
 from botimpay.store.connection import Connection
 from botimpay.store.tables import customer_sessions, members
 
@@ -18,8 +18,8 @@ def _member(row: Row[Any]) -> Member:
         name=row.name,
         password_hash=row.password_hash,
         eid_hash=row.eid_hash,
-        failed_password_attempts=int(row.failed_password_attempts),
-        locked_until=row.locked_until,
+        password_lock=Lockout(int(row.failed_password_attempts), row.locked_until),
+        otp_lock=Lockout(int(row.failed_otp_attempts), row.otp_locked_until),
     )
 
 
@@ -31,15 +31,20 @@ async def insert_member(conn: Connection, member: Member, now_ms: int) -> None:
             name=member.name,
             password_hash=member.password_hash,
             eid_hash=member.eid_hash,
-            failed_password_attempts=member.failed_password_attempts,
-            locked_until=member.locked_until,
+            failed_password_attempts=member.password_lock.failures,
+            locked_until=member.password_lock.locked_until,
+            failed_otp_attempts=member.otp_lock.failures,
+            otp_locked_until=member.otp_lock.locked_until,
             created_at=now_ms,
         )
     )
 
 
-async def by_phone(conn: Connection, phone: str) -> Member | None:
-    row = (await conn.execute(select(members).where(members.c.phone == phone))).first()
+async def by_phone(conn: Connection, phone: str, *, for_update: bool = False) -> Member | None:
+    query = select(members).where(members.c.phone == phone)
+    if for_update:
+        query = query.with_for_update()
+    row = (await conn.execute(query)).first()
     return _member(row) if row is not None else None
 
 
@@ -51,13 +56,34 @@ async def by_id(conn: Connection, member_id: str, *, for_update: bool = False) -
     return _member(row) if row is not None else None
 
 
+async def any_of(conn: Connection, member_ids: list[str]) -> bool:
+    """True when at least one of `member_ids` is a member."""
+    found = await conn.scalar(
+        select(members.c.member_id).where(members.c.member_id.in_(member_ids)).limit(1)
+    )
+    return found is not None
+
+
 async def save_password_state(conn: Connection, member: Member) -> None:
+    """Writes the payment password's lockout (the member row is locked by the caller)."""
     await conn.execute(
         update(members)
         .where(members.c.member_id == member.member_id)
         .values(
-            failed_password_attempts=member.failed_password_attempts,
-            locked_until=member.locked_until,
+            failed_password_attempts=member.password_lock.failures,
+            locked_until=member.password_lock.locked_until,
+        )
+    )
+
+
+async def save_otp_state(conn: Connection, member: Member) -> None:
+    """Writes the sign-in code's lockout (the member row is locked by the caller)."""
+    await conn.execute(
+        update(members)
+        .where(members.c.member_id == member.member_id)
+        .values(
+            failed_otp_attempts=member.otp_lock.failures,
+            otp_locked_until=member.otp_lock.locked_until,
         )
     )
 

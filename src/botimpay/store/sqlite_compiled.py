@@ -34,7 +34,7 @@ class Compiled:
         try:
             return driver.execute(self.sql, [params[name] for name in self.params])
         except sqlite3.IntegrityError as exc:
-            raise IntegrityError(self.sql, params, exc) from exc
+            raise IntegrityError(self.sql, params, exc, hide_parameters=True) from exc
 
     def first(self, driver: sqlite3.Connection, params: dict[str, Any]) -> Any:
         raw = self.run(driver, params).fetchone()

@@ -136,7 +136,11 @@ members = Table(
     Column("failed_password_attempts", Integer, nullable=False),
     Column("locked_until", BigInteger),
     Column("created_at", BigInteger, nullable=False),
+    # The sign-in code's lockout, counted like the payment password's (0005).
+    Column("failed_otp_attempts", Integer, nullable=False, server_default=text("0")),
+    Column("otp_locked_until", BigInteger),
     CheckConstraint("failed_password_attempts >= 0", name="attempts_non_negative"),
+    CheckConstraint("failed_otp_attempts >= 0", name="otp_attempts_non_negative"),
 )
 
 accounts = Table(

@@ -23,7 +23,7 @@ from botimpay.gc_tuning import tune_gc
 from botimpay.notify.dispatcher import Dispatcher
 from botimpay.settings import Settings
 from botimpay.web import appshell, checkout, demo_shop, health, merchant_api, qr, sandbox_api
-from botimpay.web.docs import install_docs
+from botimpay.web.docs import OPENAPI_URL, install_docs
 from botimpay.web.fast_path import MerchantApiFastPath
 from botimpay.web.security import SecurityHeaders
 from botimpay.web.state import AppState
@@ -105,6 +105,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> MerchantApiFas
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        openapi_url=OPENAPI_URL if settings.docs else None,
     )
     app.add_middleware(RefuseUnstorableText)
     app.add_middleware(SecurityHeaders)
@@ -112,13 +113,15 @@ def create_app(settings: Settings, clock: Clock | None = None) -> MerchantApiFas
     app.include_router(health.router)
     app.include_router(merchant_api.build_router())
     app.include_router(checkout.router)
-    app.include_router(appshell.router)
     app.include_router(qr.router)
-    if settings.is_sandbox:
+    if settings.is_sandbox:  # production has no customer wallets: no sign-in, app shell, demo
+        app.include_router(checkout.wallet_router)
+        app.include_router(appshell.router)
         app.include_router(sandbox_api.router)
         app.include_router(demo_shop.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    install_docs(app)
+    if settings.docs:
+        install_docs(app)
     return MerchantApiFastPath(app)
 
 

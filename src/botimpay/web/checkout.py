@@ -1,5 +1,10 @@
 """The built-in checkout at the tokenUrl (/pay-page/...): sign in, pay, result.
 
+In sandbox the customer signs in to a test wallet (phone and OTP, `wallet_router`)
+and pays from its balance or by card. Production has no customer wallets (no SMS
+provider for OTPs): `wallet_router` is not served and the page takes cards only,
+without a session, its form guarded by the double-submit CSRF cookie.
+
 Pages work without JavaScript. A POST that succeeds redirects (303); one the
 services refuse re-renders the checkout with the message (409); a missing or
 wrong CSRF token is a 403 page and changes nothing.
@@ -21,6 +26,7 @@ from botimpay.domain.payment import (
     Reason,
     refuse_if_locked,
     refuse_unless_payable,
+    refuse_without_wallet,
     refuse_wrong_payer,
     requires_password,
 )
@@ -45,6 +51,7 @@ from botimpay.web.security import SESSION_COOKIE
 from botimpay.web.templating import render
 
 router = APIRouter(tags=["Checkout"], include_in_schema=False)
+wallet_router = APIRouter(tags=["Checkout"], include_in_schema=False)  # sandbox only
 
 BRIDGE_RESULTS = {
     "success": "PAYMENT_SUCCESS",
@@ -115,7 +122,7 @@ async def status(request: Request) -> Response:
 # --- forms -----------------------------------------------------------------------------------
 
 
-@router.post("/pay-page/sign-in")
+@wallet_router.post("/pay-page/sign-in")
 async def sign_in(request: Request) -> Response:
     form = await read_form(request)
     if form is None:
@@ -133,7 +140,7 @@ async def sign_in(request: Request) -> Response:
     return no_store(response)
 
 
-@router.post("/pay-page/sign-out")
+@wallet_router.post("/pay-page/sign-out")
 async def sign_out(request: Request) -> Response:
     form = await read_form(request)
     if form is None:
@@ -155,18 +162,25 @@ async def pay(request: Request) -> Response:
     if form is None:
         return _error_page(request, Visit.of({}), "forbidden_title", "bad_form", 400)
     visit = Visit.of(form)
-    session = await current_session(request)
-    if session is None:
-        return _error_page(request, visit, "forbidden_title", "session_ended", 403)
-    if not session_csrf_ok(session, form):
+    member_id = None  # production: a card without a wallet
+    if state.settings.is_sandbox:
+        session = await current_session(request)
+        if session is None:
+            return _error_page(request, visit, "forbidden_title", "session_ended", 403)
+        if not session_csrf_ok(session, form):
+            return _error_page(request, visit, "forbidden_title", "forbidden", 403)
+        member_id = session.member.member_id
+    elif not presign_csrf_ok(request, form):
         return _error_page(request, visit, "forbidden_title", "forbidden", 403)
     try:
-        method = Method(form.get("method", Method.BALANCE.value))
+        method = Method(form.get("method", (Method.BALANCE if member_id else Method.CARD).value))
         outcome = CardOutcome(form.get("outcome", CardOutcome.SUCCESS.value))
     except ValueError:
         return _error_page(request, visit, "forbidden_title", "bad_form", 400)
     if not state.settings.is_sandbox:
         outcome = CardOutcome.SUCCESS
+        if method is not Method.CARD:
+            return _error_page(request, visit, "forbidden_title", "bad_form", 400)
     card = None
     if method is Method.CARD:
         card = Card(
@@ -174,7 +188,7 @@ async def pay(request: Request) -> Response:
         )
     try:
         paid = await state.payments.pay(
-            member_id=session.member.member_id,
+            member_id=member_id,
             method=method,
             token=visit.ft,
             password=form.get("password") or None,
@@ -226,10 +240,12 @@ async def _checkout_page(
         return _error_page(request, visit, "not_found_title", "not_found", 404)
     tr = labels(visit.lang)
     now = state.clock.now_ms()
-    session = await current_session(request)
+    card_only = not state.settings.is_sandbox
+    session = None if card_only else await current_session(request)
     member = session.member if session else None
     closed = _closed_message(order, now)
-    blocked = None if closed or member is None else _blocked_message(order, member, now)
+    signed_out = member is None and not card_only
+    blocked = None if closed or signed_out else _blocked_message(order, member, now)
     closed, blocked = _in(visit, closed), _in(visit, blocked)
     shown_error = _in(visit, error)
     if shown_error in (closed, blocked):
@@ -253,6 +269,7 @@ async def _checkout_page(
         "phone": phone,
         "method": method.value,
         "methods": [m.value for m in Method],
+        "card_only": card_only,
         "outcomes": [o.value for o in CardOutcome],
         "password_required": requires_password(order),
         "pay_label": tr["pay"].format(amount=f"AED {order.total.amount:,.2f}"),
@@ -288,9 +305,13 @@ def _closed_message(order: Order, now: int) -> str | None:
     return None
 
 
-def _blocked_message(order: Order, member: Member, now: int) -> str | None:
-    """Why this signed-in member cannot pay it (locked, wrong payer, Emirates ID)."""
+def _blocked_message(order: Order, member: Member | None, now: int) -> str | None:
+    """Why this signed-in member (locked, wrong payer, Emirates ID), or a card without a
+    wallet (an order naming its payer), cannot pay it."""
     try:
+        if member is None:
+            refuse_without_wallet(order, Method.CARD)
+            return None
         refuse_if_locked(member, now)
         refuse_wrong_payer(order, member, member.eid_hash)
     except CheckoutRefused as exc:

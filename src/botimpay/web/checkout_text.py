@@ -37,6 +37,7 @@ _EN: dict[str, str] = {
     "method_BALANCE": "Wallet balance",
     "method_CARD": "Card",
     "card_details": "Card details",
+    "pay_by_card": "Pay by card",
     "card_number": "Card number",
     "expiry": "Expiry (MM/YY)",
     "cvv": "CVV",
@@ -101,6 +102,7 @@ _AR: dict[str, str] = {
     "method_BALANCE": "رصيد المحفظة",
     "method_CARD": "بطاقة",
     "card_details": "بيانات البطاقة",
+    "pay_by_card": "الدفع بالبطاقة",
     "card_number": "رقم البطاقة",
     "expiry": "تاريخ الانتهاء (MM/YY)",
     "cvv": "رمز CVV",
@@ -161,6 +163,9 @@ _AR_MESSAGES: dict[str, str] = {
         "استخدم بطاقة الاختبار 5123 4500 0000 0008، 05/31، CVV 100."
     ),
     "The card was declined.": "تم رفض البطاقة.",
+    "The card was not accepted. Check its number, expiry date and CVV.": (
+        "لم تُقبل البطاقة. تحقق من رقمها وتاريخ انتهائها ورمز CVV."
+    ),
     "The card was declined. This order allowed one attempt only.": (
         "تم رفض البطاقة. يسمح هذا الطلب بمحاولة واحدة فقط."
     ),
@@ -169,12 +174,23 @@ _AR_MESSAGES: dict[str, str] = {
     "No wallet has this phone number.": "لا توجد محفظة بهذا الرقم.",
     "Sign in to your wallet first.": "سجّل الدخول إلى محفظتك أولًا.",
     "The order changed meanwhile; please retry.": "تغيّر الطلب في هذه الأثناء؛ حاول مرة أخرى.",
+    "This order can only be paid from the customer's Botim wallet.": (
+        "لا يمكن دفع هذا الطلب إلا من محفظة Botim الخاصة بالعميل."
+    ),
 }
 
 _AR_PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     (
         re.compile(r"^Wrong payment password\. (\d+) attempts left\.$"),
         lambda m: f"كلمة مرور الدفع غير صحيحة. المحاولات المتبقية: {m[1]}.",
+    ),
+    (
+        re.compile(r"^The verification code is wrong\. (\d+) attempts left\.$"),
+        lambda m: f"رمز التحقق غير صحيح. المحاولات المتبقية: {m[1]}.",
+    ),
+    (
+        re.compile(r"^Too many wrong verification codes\. Try again in (\d+) minutes?\.$"),
+        lambda m: f"أدخلت رمز تحقق خاطئًا مرات كثيرة. حاول مرة أخرى بعد {m[1]} دقيقة.",
     ),
     (
         re.compile(r"^Too many wrong payment passwords\. Try again in (\d+) minutes\.$"),

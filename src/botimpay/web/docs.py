@@ -1,5 +1,8 @@
 """The OpenAPI document of the merchant API and a Swagger UI served locally.
 
+Served only when `Settings.docs` is on (default: sandbox); otherwise /docs,
+/openapi.json and the Swagger assets are not routes at all (404).
+
 Request envelopes are added to the components here, since the API reads raw
 bytes (for the signature) instead of letting FastAPI parse the body.
 """
@@ -19,6 +22,7 @@ from starlette.staticfiles import StaticFiles
 from botimpay import __version__
 from botimpay.web.merchant_api import OPERATIONS
 
+OPENAPI_URL = "/openapi.json"
 DESCRIPTION = """\
 The Botim Money Business acquiring API as served by botimpay.
 
@@ -50,13 +54,14 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
 
 
 def install_docs(app: FastAPI) -> None:
+    """/docs and the Swagger assets; the app serves the document at OPENAPI_URL."""
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     app.mount("/_swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
 
     @app.get("/docs", include_in_schema=False)
     async def swagger_ui() -> HTMLResponse:
         return get_swagger_ui_html(
-            openapi_url="/openapi.json",
+            openapi_url=OPENAPI_URL,
             title="botimpay merchant API",
             swagger_js_url="/_swagger/swagger-ui-bundle.js",
             swagger_css_url="/_swagger/swagger-ui.css",

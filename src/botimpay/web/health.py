@@ -1,10 +1,17 @@
-"""Liveness and metrics: GET /healthz and GET /metrics (Prometheus text)."""
+"""Liveness and metrics: GET /healthz and GET /metrics (Prometheus text).
+
+/metrics wants `Authorization: Bearer <metrics token>` when a token is set; without
+one it is public in sandbox and absent (404) in production.
+"""
 
 from __future__ import annotations
+
+import hmac
 
 from fastapi import APIRouter
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -33,5 +40,23 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
-async def metrics() -> Response:
+async def metrics(request: Request) -> Response:
+    state: AppState = request.app.state.botimpay
+    token = state.settings.metrics_token
+    if not token and not state.settings.is_sandbox:
+        raise HTTPException(status_code=404)  # as if there were no such route
+    if token and not _bearer_matches(request.headers.get("authorization", ""), token):
+        raise HTTPException(
+            status_code=401,
+            detail="metrics need Authorization: Bearer <token>",
+            headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+        )
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def _bearer_matches(header: str, token: str) -> bool:
+    """`Bearer <token>` (scheme in any case), compared in constant time."""
+    scheme, _, given = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(given.strip().encode(), token.encode())

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from botimpay.clock import Clock
+from botimpay.netguard import NotifyGuard
 from botimpay.services.auth import Authenticator, RateLimiter
 from botimpay.services.merchants import MerchantService
 from botimpay.services.orders import OrderService
@@ -38,6 +39,7 @@ class AppState:
     def build(cls, settings: Settings, clock: Clock | None = None) -> AppState:
         db = open_database(settings.db_url)
         clock = clock or Clock()
+        notify_guard = NotifyGuard.from_settings(settings)  # None in the sandbox
         return cls(
             settings=settings,
             db=db,
@@ -48,10 +50,12 @@ class AppState:
                 RateLimiter(settings.auth_failure_rate, burst=5 * settings.auth_failure_rate),
             ),
             merchants=MerchantService(db, clock),
-            orders=OrderService(db, clock, settings.public_url),
+            orders=OrderService(db, clock, settings.public_url, notify_guard=notify_guard),
             wallets=WalletService(db, clock, sandbox=settings.is_sandbox),
-            payments=PaymentService(db, clock, card_pending_ms=settings.card_pending_ms),
-            refunds=RefundService(db, clock),
+            payments=PaymentService(
+                db, clock, card_pending_ms=settings.card_pending_ms, sandbox=settings.is_sandbox
+            ),
+            refunds=RefundService(db, clock, notify_guard=notify_guard),
             settlement=SettlementService(db, clock, delay_ms=settings.settle_delay_ms),
             sandbox_clock=SandboxClock(db, clock),
         )
