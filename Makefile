@@ -11,7 +11,7 @@ SHOP_PORT ?= 8001
 SHOP_DB   ?= ./shop.db
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: run shop test test-browser test-pg lint install clean
+.PHONY: run shop test test-browser test-pg fuzz lint install clean
 
 $(STAMP): pyproject.toml sdk/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,14 @@ test-browser: $(STAMP)  ## checkout and app shell in Debian's Chromium (apt-get 
 
 test-pg: $(STAMP)  ## the same suite on the local PostgreSQL server
 	BOTIMPAY_TEST_DB=$(PG_URL) $(BIN)/pytest -q -m "not browser"
+
+FUZZ_EXAMPLES ?= 20000
+
+fuzz: $(STAMP)  ## a long fuzz run (issue 10): FUZZ_EXAMPLES examples on SQLite, then on PostgreSQL
+	@status=0; \
+	BOTIMPAY_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q tests/fuzz || status=1; \
+	BOTIMPAY_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) BOTIMPAY_TEST_DB=$(PG_URL) $(BIN)/pytest -q tests/fuzz || status=1; \
+	exit $$status
 
 lint: $(STAMP)  ## ruff on everything, mypy --strict on src/ and sdk/src
 	$(BIN)/ruff check src tests sdk examples bench

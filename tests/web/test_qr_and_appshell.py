@@ -180,6 +180,10 @@ def test_qr_scale_sets_the_png_size(gateway: Gateway) -> None:
         {"data": "x", "scale": "0"},
         {"data": "x", "scale": "21"},
         {"data": "x", "scale": "big"},
+        {"data": "x", "scale": "\u00b2"},  # "²".isdigit() is True; was a 500 (issue 10 fuzz)
+        {"data": "x", "scale": "\u0663"},  # Arabic-Indic 3
+        {"data": "\u20ac" * 800},  # 800 characters but 2,400 bytes: was a 500 (overflow)
+        {"data": "\ufffd" * 700},
     ],
 )
 @pytest.mark.parametrize("path", ["/qr.svg", "/qr.png"])

@@ -15,7 +15,12 @@ from PIL import Image, UnidentifiedImageError
 
 from botimpay.errors import BotimpayError
 
-MAX_DATA_CHARS = 2048
+MAX_DATA_BYTES = 2048  # UTF-8; level M holds 2,331 bytes, so anything within this fits
+
+
+def data_bytes(data: str) -> int:
+    """The size QR capacity is counted in: UTF-8 bytes, not characters ("€" is 3)."""
+    return len(data.encode("utf-8", "surrogatepass"))
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 24_000_000  # a 6000 x 4000 photo; more is refused before decoding
 _DECODE_EDGE = 1600  # large photos are scaled down to this longest edge first
@@ -30,8 +35,8 @@ class QrImageError(BotimpayError):
 def _code(data: str) -> segno.QRCode:
     if not data:
         raise ValueError("QR data must not be empty")
-    if len(data) > MAX_DATA_CHARS:
-        raise ValueError(f"QR data is limited to {MAX_DATA_CHARS} characters")
+    if data_bytes(data) > MAX_DATA_BYTES:
+        raise ValueError(f"QR data is limited to {MAX_DATA_BYTES} bytes of UTF-8")
     return segno.make(data, error="m", micro=False)
 
 

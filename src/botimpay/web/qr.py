@@ -7,17 +7,20 @@ embed the images (Cross-Origin-Resource-Policy: cross-origin).
 
 from __future__ import annotations
 
+import re
+
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from botimpay.services.qrcodes import MAX_DATA_CHARS, qr_png, qr_svg
+from botimpay.services.qrcodes import MAX_DATA_BYTES, data_bytes, qr_png, qr_svg
 from botimpay.web.responses import WireJSONResponse
 
 router = APIRouter(tags=["QR"])
 
+_SCALE = re.compile("[0-9]{1,2}")  # ASCII digits only: "²".isdigit() is True
 _CACHE = "private, max-age=86400, immutable"
 _SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
-_DATA_DOC = f"The text to encode, usually a tokenUrl (1 to {MAX_DATA_CHARS} characters)."
+_DATA_DOC = f"The text to encode, usually a tokenUrl (1 to {MAX_DATA_BYTES} bytes of UTF-8)."
 _SCALE_DOC = "Size of one module: pixels (PNG) or SVG units, 1 to 20."
 
 
@@ -33,11 +36,11 @@ def _check(data: str | None, scale: str | None, default_scale: int) -> tuple[str
     """(data, scale), or the message that says what is wrong."""
     if not data:
         return "data is required"
-    if len(data) > MAX_DATA_CHARS:
-        return f"data is longer than {MAX_DATA_CHARS} characters"
+    if data_bytes(data) > MAX_DATA_BYTES:
+        return f"data is longer than {MAX_DATA_BYTES} bytes of UTF-8"
     if scale is None or scale == "":
         return data, default_scale
-    if not scale.isdigit() or not 1 <= int(scale) <= 20:
+    if _SCALE.fullmatch(scale) is None or not 1 <= int(scale) <= 20:
         return "scale must be a whole number from 1 to 20"
     return data, int(scale)
 
