@@ -56,6 +56,8 @@ def _gunzip(data: bytes, limit: int) -> bytes:
         raise InvalidParameter("the gzip request body is corrupt") from exc
     if len(out) > limit or inflater.unconsumed_tail:
         raise InvalidParameter(f"the decompressed request body exceeds {limit} bytes")
+    if not inflater.eof:
+        raise InvalidParameter("the gzip request body is truncated")
     return out
 
 
