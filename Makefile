@@ -51,14 +51,15 @@ fuzz: $(STAMP)  ## a long fuzz run (issue 10): FUZZ_EXAMPLES examples on SQLite,
 	BOTIMPAY_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) BOTIMPAY_TEST_DB=$(PG_URL) $(BIN)/pytest -q tests/fuzz || status=1; \
 	exit $$status
 
-lint: $(STAMP)  ## ruff on everything, mypy --strict on src/ and sdk/src
+lint: $(STAMP)  ## ruff on everything, the layer contracts (pyproject.toml), mypy --strict on src/ and sdk/src
 	$(BIN)/ruff check src tests sdk examples bench
+	$(BIN)/lint-imports
 	$(BIN)/mypy --strict src
 	cd sdk && ../$(BIN)/mypy --strict src
 	cd examples/shop && ../../$(BIN)/mypy --strict example_shop
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
 
 # Benchmarks (issue 6): wrk against `serve --mode production --workers 2` on SQLite and
 # PostgreSQL (127.0.0.1:5432), a floor app and localstripe; writes bench/results/latest.json.

@@ -1,8 +1,10 @@
-"""RSA keys and pre-signed request files (signed before the timed window)."""
+"""RSA keys and pre-signed request files (signed before the timed window).
+
+Keys load and requests are signed through the SDK's wire core, as the gateway does.
+"""
 
 from __future__ import annotations
 
-import base64
 import os
 import time
 from collections.abc import Iterable, Sequence
@@ -10,8 +12,9 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import orjson
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from botimpay_sdk.wire import load_private_key, sign
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 _KEY: rsa.RSAPrivateKey | None = None
 
@@ -26,25 +29,16 @@ def new_key_pem() -> bytes:
 
 
 def public_pem(private_pem: bytes) -> bytes:
-    key = serialization.load_pem_private_key(private_pem, None)
-    return key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    return (
+        load_private_key(private_pem)
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
-
-
-def load_private(pem: bytes) -> rsa.RSAPrivateKey:
-    key = serialization.load_pem_private_key(pem, None)
-    assert isinstance(key, rsa.RSAPrivateKey)
-    return key
-
-
-def sign(key: rsa.RSAPrivateKey, data: bytes) -> str:
-    return base64.b64encode(key.sign(data, padding.PKCS1v15(), hashes.SHA256())).decode()
 
 
 def _init_worker(pem: bytes) -> None:
     global _KEY
-    _KEY = load_private(pem)
+    _KEY = load_private_key(pem)
 
 
 def _sign_chunk(bodies: Sequence[bytes]) -> list[str]:

@@ -1,6 +1,8 @@
 """Test harness: a real `botimpay serve` subprocess and a raw signing merchant client.
 
-Tests talk to the gateway only over HTTP and the CLI, as a merchant would.
+Tests talk to the gateway only over HTTP and the CLI, as a merchant would. The
+client signs and verifies through the SDK's wire core (`botimpay_sdk.wire`), the
+one the gateway uses; tests/protocol/test_signing.py pins it to cryptography itself.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ from typing import Any
 
 import httpx
 import orjson
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from botimpay_sdk.wire import sign as rsa_sign
+from botimpay_sdk.wire import verify as rsa_verify
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 BOTIMPAY = [sys.executable, "-m", "botimpay"]
 
@@ -55,18 +59,6 @@ def public_b64(key: rsa.RSAPrivateKey) -> str:
     return base64.b64encode(der).decode()
 
 
-def rsa_sign(key: rsa.RSAPrivateKey, data: bytes) -> str:
-    return base64.b64encode(key.sign(data, padding.PKCS1v15(), hashes.SHA256())).decode()
-
-
-def rsa_verify(key: rsa.RSAPublicKey, data: bytes, sign: str) -> bool:
-    try:
-        key.verify(base64.b64decode(sign), data, padding.PKCS1v15(), hashes.SHA256())
-    except Exception:
-        return False
-    return True
-
-
 def order_no() -> str:
     """A fresh merchantOrderNo (max 64 chars)."""
     return "T" + uuid.uuid4().hex
@@ -81,6 +73,12 @@ def _decimal(value: Any) -> Any:
     if isinstance(value, Decimal):
         return orjson.Fragment(str(value).encode())
     raise TypeError
+
+
+def loads_exact(raw: bytes) -> Any:
+    """JSON as the SDK reads it, every fraction a Decimal: what the documented response
+    models (the SDK's, which refuse floats) validate."""
+    return json.loads(raw, parse_float=Decimal)
 
 
 @dataclass

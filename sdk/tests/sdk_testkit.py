@@ -11,7 +11,7 @@ import httpx
 
 from botimpay_sdk import RetryPolicy
 from botimpay_sdk._json import dumps
-from botimpay_sdk._keys import load_private_key, load_public_key, sign
+from botimpay_sdk.wire import load_private_key, load_public_key, sign
 
 DATA = Path(__file__).parent / "data"
 MERCHANT_PRIVATE = DATA / "merchant_private.pem"

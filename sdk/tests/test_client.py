@@ -24,7 +24,7 @@ from botimpay_sdk import (
     jsapi,
 )
 from botimpay_sdk._json import loads
-from botimpay_sdk._keys import load_public_key, verify
+from botimpay_sdk.wire import load_public_key, verify
 from sdk_testkit import (
     BASE,
     GATEWAY_PUBLIC,

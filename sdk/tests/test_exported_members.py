@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import types
 
 import botimpay_sdk
+
+PUBLIC_MODULES = {"codes", "wire"}  # the code table and the wire core shared with the gateway
 
 
 def _isort_key(name: str) -> tuple[int, str]:
@@ -28,11 +32,12 @@ def test_every_exported_name_exists() -> None:
 
 
 def test_every_public_attribute_is_exported() -> None:
+    assert botimpay_sdk.Client  # the first use loads the client and models into the namespace
     public = {
         name
         for name, value in vars(botimpay_sdk).items()
         if not name.startswith("_") and not (
-            isinstance(value, types.ModuleType) and name != "codes"
+            isinstance(value, types.ModuleType) and name not in PUBLIC_MODULES
         )
     }
     assert public | {"__version__"} == set(botimpay_sdk.__all__)
@@ -56,4 +61,16 @@ def test_models_are_fully_built() -> None:
 def test_private_modules_are_private() -> None:
     for name, value in vars(botimpay_sdk).items():
         if isinstance(value, types.ModuleType) and value.__name__.startswith("botimpay_sdk."):
-            assert name == "codes" or name.startswith("_"), name
+            assert name in PUBLIC_MODULES or name.startswith("_"), name
+
+
+def test_importing_the_wire_core_loads_no_client() -> None:
+    """The gateway imports `codes` and `wire` without an HTTP client, pydantic or segno."""
+    probe = (
+        "import sys, botimpay_sdk.wire, botimpay_sdk.codes; "
+        "print(sorted({'httpx', 'pydantic', 'segno'} & set(sys.modules)))"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert run.stdout.strip() == "[]"

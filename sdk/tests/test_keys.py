@@ -1,4 +1,5 @@
-"""Key loading in every accepted form, and golden SHA256withRSA vectors.
+"""Key loading in every accepted form (the wire core's one policy), and golden
+SHA256withRSA vectors.
 
 PKCS#1 v1.5 signatures are deterministic, so signing a fixed body with the
 committed test key must give exactly these strings.
@@ -7,14 +8,17 @@ committed test key must give exactly these strings.
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from botimpay_sdk import ConfigError
-from botimpay_sdk._keys import load_private_key, load_public_key, sign, verify
+from botimpay_sdk.wire import load_private_key, load_public_key, sign, verify
 from sdk_testkit import (
+    DATA,
     GATEWAY_KEY,
     GATEWAY_PUBLIC,
     MERCHANT_KEY,
@@ -148,3 +152,46 @@ def test_encrypted_private_key_is_refused() -> None:
     )
     with pytest.raises(ConfigError, match="encrypted"):
         load_private_key(encrypted)
+
+
+def test_keys_under_2048_bits_are_refused_in_every_form(tmp_path: Path) -> None:
+    weak = rsa.generate_private_key(public_exponent=65537, key_size=1024)  # noqa: S505
+    pem = weak.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    public_pem = weak.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    path = tmp_path / "weak.pem"
+    path.write_bytes(pem)
+    for private in (weak, pem, pem.decode(), str(path)):
+        with pytest.raises(ConfigError, match="RSA private key must be at least 2048 bits"):
+            load_private_key(private)
+    for public in (weak.public_key(), public_pem):
+        with pytest.raises(ConfigError, match="RSA public key must be at least 2048 bits"):
+            load_public_key(public)
+
+
+def test_errors_about_a_key_file_name_the_file(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.pem"
+    broken.write_text("-----BEGIN PRIVATE KEY-----\nxx\n-----END PRIVATE KEY-----\n")
+    garbage = tmp_path / "garbage.pem"
+    garbage.write_text("not a key\n")
+    missing = tmp_path / "missing.pem"
+    for source, path in [(str(broken), broken), (garbage, garbage), (missing, missing)]:
+        with pytest.raises(ConfigError, match=re.escape(str(path))):
+            load_private_key(source)
+    with pytest.raises(ConfigError, match=re.escape(str(garbage))):
+        load_public_key(str(garbage))
+
+
+def test_raw_der_is_taken_as_given() -> None:
+    """DER is binary: its last byte may look like white space and must not be stripped."""
+    der_file = DATA / "trailing_space_private.der"
+    der = der_file.read_bytes()
+    assert der.endswith(b" ")
+    numbers = load_private_key(der).private_numbers()
+    assert load_private_key(der_file).private_numbers() == numbers
+    assert load_private_key(base64.b64encode(der).decode()).private_numbers() == numbers

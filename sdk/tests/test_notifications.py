@@ -16,7 +16,7 @@ from botimpay_sdk import (
     SignatureError,
     parse_notification,
 )
-from botimpay_sdk._keys import sign
+from botimpay_sdk.wire import sign
 from sdk_testkit import GATEWAY_KEY, GATEWAY_PUBLIC, MERCHANT_KEY, FakeGateway
 
 # payment-result-notification.mdx, request sample, verbatim.

@@ -1,17 +1,40 @@
 """The one error tree of the botimpay server; every class says when it is raised.
 
-BotimpayError                 root of everything botimpay raises on purpose
-├── ApiError                  a request fails with a documented response code
+A class lives beside the code that raises it when that is not here (its module in
+brackets); all share the root, so `except BotimpayError` catches every error raised
+on purpose, and anything else is a bug.
+
+BotimpayError           root of everything botimpay raises on purpose
+├── ConfigError         bad settings, key material, database URL or CLI arguments
+├── ApiError            a request fails with a documented response code
 │   ├── InvalidParameter      400 INVALID_PARAMETER: a field is missing or wrong
 │   ├── AuthenticationError   403 / signature: the caller is not who it says
-│   └── BusinessError         62xxx: the request is valid, the rules say no
-└── ConfigError               bad settings, key material or CLI arguments
+│   ├── BusinessError         62xxx: the request is valid, the rules say no
+│   └── OrderBusy             SYSTEM_ERROR: an order kept changing under every retry
+│                                                            [services/transitions.py]
+├── CheckoutRefused     a customer's payment or sign-in is refused (reason + message)
+├── MoneyError          a value cannot be Money (also a ValueError)    [protocol/money.py]
+├── LedgerError         an entry does not balance or is malformed
+│   │                   (also a ValueError)                            [domain/ledger.py]
+│   └── InsufficientFunds   a posting would take an account below zero [domain/ledger.py]
+├── DuplicateKey        a row's unique key (idempotency key, number) is taken
+│                                                                 [store/conflicts.py]
+├── RowChanged          a conditional save found its row changed since it was read;
+│                       the transaction runs again                [store/conflicts.py]
+├── QrImageError        an upload is not an image, too large, or has no QR code
+│                                                                [services/qrcodes.py]
+├── TargetRefused       a notifyUrl's host may not be reached (policy, DNS, bad URL)
+│                                                                        [netguard.py]
+├── HeadTooLarge        a request head is over a limit; answered 431, never escapes
+│                                                                [web/http_limits.py]
+└── DuplicateKeyError   a JSON body names one key twice; becomes INVALID_PARAMETER
+                        (also a ValueError)                            [web/body.py]
 """
 
 from __future__ import annotations
 
-from botimpay.protocol import codes
-from botimpay.protocol.codes import ResponseCode
+from botimpay_sdk import codes  # the one code table, below protocol/ and errors alike
+from botimpay_sdk.codes import ResponseCode
 
 
 class BotimpayError(Exception):

@@ -396,8 +396,24 @@ def test_old_signed_bytes_outside_window_are_refused(merchant: Merchant) -> None
 def test_unknown_path_answers_with_envelope(merchant: Merchant, path: str) -> None:
     r = merchant.post_raw(path, envelope({"merchantOrderNo": order_no()}))
     assert b"<html" not in r.raw.lower()
-    assert r.apply_status in ("FAIL", "ERROR"), r.json
-    assert r.code != "0", r.json
+    assert_refused(r, "FAIL", "404", f"SERVICE_NOT_AVAILABLE: no API at POST /sgs/api/{path}")
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD", "OPTIONS", "PUT", "DELETE"])
+def test_other_methods_answer_404_envelope(merchant: Merchant, method: str) -> None:
+    """One front door: every method under /sgs/api/ gets the envelope; HEAD without it."""
+    url = merchant.base_url + "/sgs/api/" + PLACE
+    response = merchant.http.request(method, url, headers={"Partner-Id": merchant.partner_id})
+    assert response.status_code == 200, response.content
+    assert "sign" in response.headers
+    if method == "HEAD":
+        assert response.content == b""
+        assert int(response.headers["content-length"]) > 0
+        return
+    r = ApiResponse(200, response.content, response.headers, orjson.loads(response.content),
+                    rsa_verify(merchant.gateway_public_key, response.content,
+                               response.headers["sign"]))
+    assert_refused(r, "FAIL", "404", f"SERVICE_NOT_AVAILABLE: no API at {method} /sgs/api/{PLACE}")
 
 
 # --- merchant keys, status and whitelist via the CLI

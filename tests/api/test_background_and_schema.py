@@ -13,7 +13,7 @@ from sqlalchemy import select
 from botimpay.store.database import open_database
 from botimpay.store.tables import orders
 from botimpay.web.schemas import OrderResponse, PlaceOrderResponse
-from tests.harness import Gateway, Merchant, jsapi_order, now_ms, order_no
+from tests.harness import Gateway, Merchant, jsapi_order, loads_exact, now_ms, order_no
 
 
 def _stored_status(db_url: str, order_number: str) -> str:
@@ -74,16 +74,16 @@ def test_responses_match_the_documented_schemas(merchant: Merchant) -> None:
         promotionInfoList=[{"appliedRewardId": "R1", "settleFlag": "YES"}],
     )
     placed = merchant.call("acquire2/placeOrder", full).assert_ok()
-    PlaceOrderResponse.model_validate(placed.json)
+    PlaceOrderResponse.model_validate(loads_exact(placed.raw))
     assert placed.order["sharingInfoList"][0]["sharingMid"] == "100006514321"
     dynqr = merchant.call(
         "acquire2/placeOrder", jsapi_order(paySceneCode="DYNQR", paySceneParams={})
     ).assert_ok()
-    PlaceOrderResponse.model_validate(dynqr.json)
+    PlaceOrderResponse.model_validate(loads_exact(dynqr.raw))
     cancelled = merchant.call("acquire2/cancelOrder", {"orderNo": placed.order["orderNo"]})
-    OrderResponse.model_validate(cancelled.assert_ok().json)
+    OrderResponse.model_validate(loads_exact(cancelled.assert_ok().raw))
     refused = merchant.call("acquire2/cancelOrder", {"orderNo": placed.order["orderNo"]})
-    OrderResponse.model_validate(refused.json)
+    OrderResponse.model_validate(loads_exact(refused.raw))
     assert refused.body is None
 
 

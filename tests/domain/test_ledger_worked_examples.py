@@ -22,6 +22,7 @@ from botimpay.domain.ledger import (
     AccountRef,
     Entry,
     EntryKind,
+    InsufficientFunds,
     LedgerError,
     Posting,
     funding_entry,
@@ -31,6 +32,7 @@ from botimpay.domain.ledger import (
     settlement_entry,
     wallet,
 )
+from botimpay.errors import BotimpayError
 from botimpay.protocol.money import Money
 
 RATE = Decimal("0.003")
@@ -293,6 +295,11 @@ def test_nothing_to_move_is_refused() -> None:
         funding_entry(MEMBER, Money.zero())
 
 
-def test_ledger_error_is_a_value_error() -> None:
+def test_ledger_errors_share_the_root_and_stay_value_errors() -> None:
     assert issubclass(LedgerError, ValueError)
+    assert issubclass(LedgerError, BotimpayError)
+    assert issubclass(InsufficientFunds, LedgerError)
+    short = InsufficientFunds(wallet(MEMBER))
+    assert short.account == wallet(MEMBER)
+    assert str(short) == f"MEMBER_WALLET {MEMBER} has insufficient funds"
     assert ledger.GATEWAY == FEE_INCOME.owner_id == CARD_CLEARING.owner_id

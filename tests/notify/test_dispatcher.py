@@ -16,6 +16,7 @@ from botimpay.domain.notification import NotificationKind, NotificationStatus
 from botimpay.notify.delivery import Sender
 from botimpay.notify.dispatcher import DispatchCounts, Dispatcher
 from botimpay.services import notifications
+from botimpay.services.auth import Authenticator, RateLimiter
 from botimpay.services.setup import DEMO_PARTNER_ID, initialise
 from botimpay.store import outbox_repo
 from botimpay.store.database import Database, open_database
@@ -84,7 +85,8 @@ def make(db: Database, clock: Clock, merchant: Merchant, **options: int) -> Disp
     sender = Sender(
         connect_timeout_ms=1000, read_timeout_ms=1000, transport=httpx.MockTransport(merchant)
     )
-    return Dispatcher(db, clock, sender, **options)
+    keys = Authenticator(db, RateLimiter(0))  # what the app hands its dispatcher
+    return Dispatcher(db, clock, sender, signing_keys=keys.load, **options)
 
 
 async def enqueue(db: Database, clock: Clock) -> str:

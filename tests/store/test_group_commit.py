@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from botimpay.store.conflicts import DuplicateKey
 from botimpay.store.database import Database, open_database
 from botimpay.store.group_commit import GroupCommitWriter
 
@@ -94,7 +95,8 @@ async def test_integrity_error_reaches_only_its_unit(db: Database) -> None:
     results = await asyncio.gather(
         *(_insert(db, key, i) for i, key in enumerate(keys)), return_exceptions=True
     )
-    assert isinstance(results[4], IntegrityError)
+    assert isinstance(results[4], DuplicateKey)  # the store's error, the driver's as cause
+    assert isinstance(results[4].__cause__, IntegrityError)
     assert [r for i, r in enumerate(results) if i != 4] == [None] * 5
     assert await _rows(db) == {"a": 0, "b": 1, "dup": 2, "c": 3, "d": 5}
     assert _writer(db).commits - commits == 1

@@ -1,5 +1,6 @@
-"""to_order keeps recent decodings keyed by the whole row: equal rows share one Order,
-and any change to a row (status, version, ...) decodes afresh, so it is never stale."""
+"""to_order with a memo (the Database's) keeps recent decodings keyed by the whole row:
+equal rows share one Order, and any change to a row (status, version, ...) decodes
+afresh, so it is never stale. Without a memo every row is decoded anew."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections import namedtuple
 from typing import Any
 
 from botimpay.domain.order import OrderStatus
+from botimpay.store.memo import Memo
 from botimpay.store.orders_repo import to_order
 from botimpay.store.tables import orders
 
@@ -44,13 +46,30 @@ def _row(**changes: Any) -> Any:
 
 
 def test_equal_rows_share_one_decoding() -> None:
-    assert to_order(_row()) is to_order(_row())
+    memo = Memo()
+    assert to_order(_row(), memo) is to_order(_row(), memo)
+    assert len(memo) == 1
 
 
 def test_a_changed_row_is_decoded_afresh() -> None:
-    before = to_order(_row())
-    after = to_order(_row(status="FAILURE", fail_code="ORDER_CLOSED", version=2, updated_at=5))
+    memo = Memo()
+    before = to_order(_row(), memo)
+    after = to_order(
+        _row(status="FAILURE", fail_code="ORDER_CLOSED", version=2, updated_at=5), memo
+    )
     assert before.status is OrderStatus.CREATED
     assert after.status is OrderStatus.FAILURE
     assert after.version == 2
-    assert to_order(_row()).status is OrderStatus.CREATED
+    assert to_order(_row(), memo).status is OrderStatus.CREATED
+
+
+def test_without_a_memo_each_row_is_decoded_anew() -> None:
+    assert to_order(_row()) is not to_order(_row())
+    assert to_order(_row()) == to_order(_row(), Memo())
+
+
+def test_a_memo_is_bounded() -> None:
+    memo = Memo(maxsize=2)
+    for version in range(1, 6):
+        to_order(_row(version=version), memo)
+    assert len(memo) == 2

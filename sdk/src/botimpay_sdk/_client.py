@@ -24,7 +24,6 @@ from botimpay_sdk._config import (
     check_partner_id,
     resolve_base_url,
 )
-from botimpay_sdk._keys import load_private_key, load_public_key
 from botimpay_sdk._notifications import Notification, parse_notification
 from botimpay_sdk._protocol import Call
 from botimpay_sdk._requests import PlaceOrderRequest, RefundRequest
@@ -38,6 +37,7 @@ from botimpay_sdk._types import (
     PublicKeyTypes,
     SyncSleep,
 )
+from botimpay_sdk.wire import load_private_key, load_public_key
 
 T = TypeVar("T")
 _DEFAULT_TIMEOUT = 30.0

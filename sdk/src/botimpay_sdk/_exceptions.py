@@ -5,6 +5,7 @@ The tree::
     SdkError                      root; catch this to catch everything below
     ├── ConfigError               bad client settings: key, base_url, partner id (also a ValueError)
     ├── InvalidRequestError       bad call arguments found before sending (also a ValueError)
+    ├── AmountError               a wire amount breaks the reference's rule (also a ValueError)
     ├── TransportError            no usable HTTP answer: connect/read failure, timeout
     │   └── HttpStatusError       the gateway answered with an HTTP status other than 200
     ├── SignatureError            `sign` missing or wrong on a response or notification
@@ -42,6 +43,11 @@ class ConfigError(SdkError, ValueError):
 class InvalidRequestError(SdkError, ValueError):
     """Raised when call arguments are inconsistent, e.g. both or neither of
     `merchant_order_no` and `order_no`."""
+
+
+class AmountError(SdkError, ValueError):
+    """Raised by `botimpay_sdk.wire` when a value is not an amount the wire allows: not
+    an exact number, more than 12 digits before or 2 after the decimal point."""
 
 
 class TransportError(SdkError):

@@ -43,7 +43,7 @@ Reply: TypeAlias = httpx.Response | Exception | None
 Flow: TypeAlias = Generator[Effect, Reply, T]
 
 _CANCELLED_FAIL_CODES = frozenset({None, "", "ORDER_CANCELLED"})
-_ALREADY_FINAL = {
+_ALREADY_FINAL: dict[str, OrderStatus] = {
     ORDER_PAID: OrderStatus.PAID_SUCCESS,
     ORDER_SETTLED: OrderStatus.SETTLED,
     ORDER_FAILURE: OrderStatus.FAILURE,

@@ -12,9 +12,9 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from botimpay_sdk.wire import MAX_INTEGER_DIGITS, exceeds_integer_digits, has_more_than_two_decimals
+
 CURRENCY = "AED"
-_MAX_INTEGER_DIGITS = 12
-_LIMIT = Decimal(10) ** _MAX_INTEGER_DIGITS
 
 
 def to_decimal(value: Any) -> Any:
@@ -62,13 +62,13 @@ class Money(BaseModel):
 
 
 def check_outgoing(money: Money) -> Money:
-    """The reference's limits for amounts we send: 0 ≤ amount, 12.2 digits."""
+    """The reference's limits for amounts we send: 0 ≤ amount, 12.2 digits (the wire rule)."""
     amount = money.amount
     if amount < 0:
         raise ValueError("amount must not be negative")
-    if amount >= _LIMIT:
-        raise ValueError(f"amount allows at most {_MAX_INTEGER_DIGITS} digits before the point")
-    if (amount * 100) != (amount * 100).to_integral_value():
+    if exceeds_integer_digits(amount):
+        raise ValueError(f"amount allows at most {MAX_INTEGER_DIGITS} digits before the point")
+    if has_more_than_two_decimals(amount):
         raise ValueError("amount allows at most 2 digits after the decimal point")
     return money
 

@@ -15,9 +15,9 @@ from pydantic.alias_generators import to_camel
 
 from botimpay_sdk import _json
 from botimpay_sdk._exceptions import ProtocolError, SignatureError
-from botimpay_sdk._keys import load_public_key, verify
 from botimpay_sdk._responses import AcquireOrder, RefundOrder
 from botimpay_sdk._types import HeaderTypes, PublicKeyTypes
+from botimpay_sdk.wire import load_public_key, verify
 
 NOTIFICATION_SUCCESS_BODY: Final = b'{"response":"SUCCESS"}'
 """What to answer (HTTP 200, `Content-Type: application/json`) once a notification is handled."""

@@ -25,8 +25,8 @@ from botimpay_sdk._exceptions import (
     SignatureError,
     TransportError,
 )
-from botimpay_sdk._keys import sign, verify
 from botimpay_sdk.codes import SUCCESS, UNSIGNED_TOLERATED
+from botimpay_sdk.wire import sign, verify
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)

@@ -2,15 +2,17 @@
 
 Models are lenient on purpose: unknown fields are kept (`model_extra`, wire
 names), most documented fields are optional, numbers given as strings are
-accepted. Only what identifies an order is required.
+accepted. Only what identifies an order is required. The gateway documents its
+answers with these models (web/schemas.py), so the schema of a field says what
+the wire carries (`revoked` is "true"/"false").
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, WithJsonSchema
 from pydantic.alias_generators import to_camel
 
 from botimpay_sdk._money import Money
@@ -51,6 +53,12 @@ class _ResponseModel(BaseModel):
         frozen=True,
         coerce_numbers_to_str=True,
     )
+
+
+_WIRE_FLAG = WithJsonSchema(
+    {"oneOf": [{"type": "string", "enum": ["true", "false"]}, {"type": "boolean"}]}
+)
+"""A flag the gateway writes as "true"/"false" (read as a bool)."""
 
 
 class PaymentInfo(_ResponseModel):
@@ -98,7 +106,7 @@ class AcquireOrder(_ResponseModel):
     secondary_merchant_id: str | None = None
     risk_info: Any = None
     reserved: str | None = None
-    revoked: bool = False
+    revoked: Annotated[bool, _WIRE_FLAG] = False
     fail_code: str | None = None
     fail_des: str | None = None
 

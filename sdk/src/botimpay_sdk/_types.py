@@ -9,10 +9,12 @@ from typing import Protocol, TypeAlias
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 PrivateKeyTypes: TypeAlias = str | bytes | os.PathLike[str] | rsa.RSAPrivateKey
-"""PEM text, bare base64 DER (PKCS#8 or PKCS#1), a path to a file holding either, or a key."""
+"""PEM text, DER, bare base64 DER (PKCS#8 or PKCS#1), a path to a file holding any of those,
+or a key; RSA of at least 2048 bits (the policy of `botimpay_sdk.wire`)."""
 
 PublicKeyTypes: TypeAlias = str | bytes | os.PathLike[str] | rsa.RSAPublicKey
-"""PEM text (public key or certificate), bare base64 DER, a path to such a file, or a key."""
+"""PEM text (public key or certificate), DER, bare base64 DER, a path to such a file, or a
+key; RSA of at least 2048 bits."""
 
 HeaderTypes: TypeAlias = (
     Mapping[str, str]

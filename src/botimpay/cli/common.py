@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -97,16 +96,3 @@ def run_db(db_url: str, work: Callable[[Database], Awaitable[T]]) -> T:
             await db.dispose()
 
     return asyncio.run(main())
-
-
-def key_text(value: str) -> str:
-    """A key given inline (PEM/base64) or as a path to a file holding one."""
-    if "\n" in value or value.lstrip().startswith("-----BEGIN"):
-        return value
-    try:
-        candidate = Path(value).expanduser()
-        if candidate.is_file():
-            return candidate.read_text()
-    except OSError:  # base64 text is rarely a valid path (too long, odd characters)
-        pass
-    return value

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from botimpay.cli.common import db_option, key_text, run_db
+from botimpay.cli.common import db_option, run_db
 from botimpay.clock import Clock
 from botimpay.domain.merchant import MerchantStatus
 from botimpay.services.merchants import MerchantService
@@ -39,7 +39,7 @@ def merchant_add(
         lambda db: MerchantService(db, Clock()).add(
             partner_id=partner_id,
             name=name,
-            public_key=key_text(public_key),
+            public_key=public_key,  # text or a file: the wire core's key policy
             ip_whitelist=list(ip_whitelist),
             fee_rate=fee_rate,
         ),
@@ -140,7 +140,7 @@ def merchant_key() -> None:
 def merchant_key_add(db_url: str, partner_id: str, public_key: str) -> None:
     """Add a public key; old and new keys are both valid until one is removed."""
     fingerprint = run_db(
-        db_url, lambda db: MerchantService(db, Clock()).add_key(partner_id, key_text(public_key))
+        db_url, lambda db: MerchantService(db, Clock()).add_key(partner_id, public_key)
     )
     click.echo(fingerprint)
 

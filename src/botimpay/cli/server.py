@@ -284,7 +284,7 @@ def worker(
     Any number of workers may run against one database."""
     import signal
 
-    from botimpay.notify.dispatcher import run_worker
+    from botimpay.cli.worker import run_worker
 
     settings = Settings(
         db_url=db_url,

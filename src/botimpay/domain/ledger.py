@@ -25,13 +25,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from botimpay.errors import BotimpayError
 from botimpay.protocol.money import Money
 
 GATEWAY = "GATEWAY"
 
 
-class LedgerError(ValueError):
-    """Raised when an entry would not balance or is malformed."""
+class LedgerError(BotimpayError, ValueError):
+    """Raised when an entry would not balance or is malformed (still a ValueError, as
+    it always was, for callers that catch that)."""
 
 
 class AccountKind(StrEnum):
@@ -59,6 +61,15 @@ class EntryKind(StrEnum):
 class AccountRef:
     kind: AccountKind
     owner_id: str
+
+
+class InsufficientFunds(LedgerError):
+    """Raised by the store when a posting would take a non-negative account below zero
+    (the database's guarded balance refused it); the caller rolls back or handles it."""
+
+    def __init__(self, account: AccountRef) -> None:
+        super().__init__(f"{account.kind.value} {account.owner_id} has insufficient funds")
+        self.account = account
 
 
 def wallet(member_id: str) -> AccountRef:

@@ -29,6 +29,15 @@ class CardOutcome(StrEnum):
     FAILURE = "FAILURE"
 
 
+class AttemptStatus(StrEnum):
+    """How one payment attempt ended, as the checkout shows it and payment_attempts
+    keeps it; PENDING is a card payment the bank has yet to confirm."""
+
+    SUCCESS = "SUCCESS"
+    FAILED = "FAILED"
+    PENDING = "PENDING"
+
+
 class Reason(StrEnum):
     TOKEN_UNKNOWN = "TOKEN_UNKNOWN"
     EXPIRED = "EXPIRED"
@@ -45,6 +54,7 @@ class Reason(StrEnum):
     CARD_INVALID = "CARD_INVALID"
     SIGN_IN_FAILED = "SIGN_IN_FAILED"
     PAYMENT_PENDING = "PAYMENT_PENDING"
+    ORDER_CLOSED = "ORDER_CLOSED"  # a pending card payment's order closed before the bank
 
 
 def refuse_unless_payable(order: Order, now_ms: int) -> None:

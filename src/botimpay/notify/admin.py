@@ -10,15 +10,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from rich.table import Table
-from sqlalchemy import update
 
 from botimpay.clock import Clock
 from botimpay.domain.notification import NotificationStatus
 from botimpay.errors import ConfigError
-from botimpay.services.sandbox import SandboxClock
-from botimpay.store import outbox_repo
+from botimpay.store import outbox_repo, settings_repo
 from botimpay.store.database import Database
-from botimpay.store.tables import notifications
 
 
 async def list_notifications(
@@ -66,23 +63,9 @@ async def resend(db: Database, notify_id: str) -> int:
     Works on DELIVERED and FAILED notifications too; the attempt count starts
     again at 0, earlier attempts stay in the history.
     """
-    clock = Clock()
-    await SandboxClock(db, clock).refresh()
-    now = clock.now_ms()
     async with db.write() as conn:
-        result = await conn.execute(
-            update(notifications)
-            .where(notifications.c.notify_id == notify_id)
-            .values(
-                status=NotificationStatus.PENDING.value,
-                attempts=0,
-                next_attempt_at=now,
-                claimed_until=None,
-                delivered_at=None,
-                last_error=None,
-            )
-        )
-        if result.rowcount != 1:
+        now = Clock(offset_ms=await settings_repo.clock_offset(conn)).now_ms()
+        if not await outbox_repo.resend(conn, notify_id, now):
             raise ConfigError(f"no notification with notify_id {notify_id!r}")
     return now
 

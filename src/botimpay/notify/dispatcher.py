@@ -12,6 +12,10 @@ shared: rows are claimed in batches (again when half the slots are free, not one
 row per finished delivery), a batch's merchant keys are read once, and attempts
 are recorded in batches (one transaction for all that finish while the previous
 one commits). A merchant's slot is held for its POST only, not for the record.
+
+Whoever builds a dispatcher hands it the way to a merchant's gateway signing key
+(`signing_keys`: the app passes its Authenticator's cached keys, `botimpay worker`
+its own) and, in a sandbox worker, the way to follow the sandbox clock.
 """
 
 from __future__ import annotations
@@ -21,18 +25,15 @@ import contextlib
 import functools
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from botimpay.clock import Clock
 from botimpay.domain.notification import NotificationStatus, next_attempt_delay
-from botimpay.gc_tuning import tune_gc
 from botimpay.netguard import NotifyGuard
 from botimpay.notify.delivery import AttemptResult, Outcome, Sender, build_body, safe_url
-from botimpay.services.auth import Authenticator, MerchantAuth, RateLimiter
-from botimpay.services.sandbox import SandboxClock
 from botimpay.settings import Settings
 from botimpay.store import outbox_repo
 from botimpay.store.database import Database
@@ -83,9 +84,20 @@ class DispatchCounts:
         )
 
 
-# A claimed row's merchant as read at claim time: its keys, None if it is gone, or the
+class Signer(Protocol):
+    """A merchant's gateway key, as far as notifications need it."""
+
+    def sign(self, data: bytes) -> str:
+        """base64 SHA256withRSA of `data`: the notification's `sign` header."""
+        ...
+
+
+SigningKeys = Callable[[str], Awaitable[Signer | None]]
+"""The signer of a merchant by partner id; None when there is no such merchant."""
+
+# A claimed row's merchant as read at claim time: its signer, None if it is gone, or the
 # error that reading it raised (which fails each of its rows like before).
-MerchantKeys = MerchantAuth | Exception | None
+MerchantKeys = Signer | Exception | None
 
 
 class _Recorder:
@@ -151,8 +163,8 @@ class Dispatcher:
         clock: Clock,
         sender: Sender,
         *,
-        authenticator: Authenticator | None = None,
-        sandbox_clock: SandboxClock | None = None,
+        signing_keys: SigningKeys,
+        follow_clock: Callable[[], Awaitable[object]] | None = None,
         lease_ms: int = DEFAULT_LEASE_MS,
         interval_ms: int = 500,
         max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
@@ -163,8 +175,8 @@ class Dispatcher:
         self.db = db
         self.clock = clock
         self.sender = sender
-        self.authenticator = authenticator or Authenticator(db, RateLimiter(0))
-        self.sandbox_clock = sandbox_clock
+        self.signing_keys = signing_keys
+        self.follow_clock = follow_clock  # a sandbox worker's: reads the offset before claims
         self.lease_ms = lease_ms
         self.interval_ms = interval_ms
         self.max_in_flight = max_in_flight
@@ -182,8 +194,8 @@ class Dispatcher:
         db: Database,
         clock: Clock,
         *,
-        authenticator: Authenticator | None = None,
-        sandbox_clock: SandboxClock | None = None,
+        signing_keys: SigningKeys,
+        follow_clock: Callable[[], Awaitable[object]] | None = None,
     ) -> Dispatcher:
         sender = Sender(
             connect_timeout_ms=settings.notify_connect_timeout_ms,
@@ -195,8 +207,8 @@ class Dispatcher:
             db,
             clock,
             sender,
-            authenticator=authenticator,
-            sandbox_clock=sandbox_clock,
+            signing_keys=signing_keys,
+            follow_clock=follow_clock,
             lease_ms=settings.notify_lease_ms,
             interval_ms=settings.dispatch_interval_ms,
             per_merchant=settings.notify_per_merchant,
@@ -265,8 +277,8 @@ class Dispatcher:
         free = self.max_in_flight - len(in_flight)
         if free <= 0:
             return False
-        if self.sandbox_clock is not None:
-            await self.sandbox_clock.refresh()
+        if self.follow_clock is not None:
+            await self.follow_clock()
         claimed_at = self.clock.real_ms()
         rows = await self._claim(free)
         merchants = await self._merchants(rows)
@@ -311,7 +323,7 @@ class Dispatcher:
         found: dict[str, MerchantKeys] = {}
         for partner_id in {row.partner_id for row in rows}:
             try:
-                found[partner_id] = await self.authenticator.load(partner_id)
+                found[partner_id] = await self.signing_keys(partner_id)
             except Exception as exc:  # each of its rows fails on its own, as if loaded there
                 found[partner_id] = exc
         return found
@@ -420,38 +432,3 @@ async def _first(
         await asyncio.wait({stopped, waiter}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
     finally:
         waiter.cancel()
-
-
-async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
-    """`botimpay worker`: a dispatcher on its own until `stop` is set."""
-    from botimpay.errors import ConfigError
-    from botimpay.store import migrate
-    from botimpay.store.database import open_database
-
-    db = open_database(settings.db_url, pool_size=4)
-    if await migrate.current_revision(db) is None:
-        await db.dispose()
-        raise ConfigError("the database has no botimpay schema: run `botimpay init` first")
-    clock = Clock()
-    sandbox_clock = SandboxClock(db, clock) if settings.is_sandbox else None
-    dispatcher = Dispatcher.from_settings(settings, db, clock, sandbox_clock=sandbox_clock)
-    if settings.notify_lease_ms < dispatcher.sender.deadline_ms:
-        log.warning(
-            "lease (%d ms) is shorter than one attempt may take (%d ms): other dispatchers"
-            " may send a slow notification again",
-            settings.notify_lease_ms,
-            dispatcher.sender.deadline_ms,
-        )
-    log.info(
-        "notification worker started: lease %d ms, idle poll %d ms, read timeout %d ms",
-        settings.notify_lease_ms,
-        settings.dispatch_interval_ms,
-        settings.notify_read_timeout_ms,
-    )
-    tune_gc()
-    try:
-        await dispatcher.run_forever(stop)
-    finally:
-        await dispatcher.aclose()
-        await db.dispose()
-        log.info("notification worker stopped")

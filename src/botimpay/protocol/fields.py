@@ -8,15 +8,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any
 
+from botimpay_sdk.wire import has_more_than_two_decimals
 from pydantic import Field, PlainSerializer, PlainValidator, StringConstraints, WithJsonSchema
 
-from botimpay.protocol.money import (
-    Money,
-    MoneyError,
-    has_more_than_two_decimals,
-    parse_amount,
-    parse_money,
-)
+from botimpay.protocol.money import Money, MoneyError, parse_amount, parse_money
 
 # Strings bounded by the reference's "Maximum length"; RequiredN must not be empty.
 Text12 = Annotated[str, StringConstraints(strict=True, max_length=12)]

@@ -2,27 +2,39 @@
 
 The wire form is `{"amount": 12.34, "currency": "AED"}`; the amount may be a
 JSON number (any scale or exponent form) or a numeric string. Never a float.
+The amount rule and its rendering are the SDK's wire core (`botimpay_sdk.wire`),
+which the merchant SDK uses too; this module turns its AmountError into MoneyError.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 import orjson
+from botimpay_sdk import wire
+
+from botimpay.errors import BotimpayError
 
 CURRENCY = "AED"
-MAX_INTEGER_DIGITS = 12
-MAX_FILS = 10 ** (MAX_INTEGER_DIGITS + 2) - 1
+MAX_FILS = 10 ** (wire.MAX_INTEGER_DIGITS + 2) - 1
 _FILS_PER_UNIT = Decimal(100)
-_FILS = 100
 _TWO_PLACES = Decimal("0.01")
-_DECIMAL_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?", re.ASCII)
 
 
-class MoneyError(ValueError):
+class MoneyError(BotimpayError, ValueError):
     """Raised when a value cannot be Money; the text names what is wrong."""
+
+
+@contextmanager
+def _as_money_error() -> Iterator[None]:
+    """The wire core's AmountError, raised again as MoneyError with the same text."""
+    try:
+        yield
+    except wire.AmountError as exc:
+        raise MoneyError(str(exc)) from exc
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -46,13 +58,8 @@ class Money:
     def from_decimal(cls, amount: Decimal, currency: str = CURRENCY) -> Money:
         """Exact conversion; raises MoneyError when `amount` has more than 2 decimals
         or more than 12 integer digits. Exact for any exponent (never rounds to fit)."""
-        if not amount.is_finite():
-            raise MoneyError("amount must be a finite number")
-        if amount.adjusted() >= MAX_INTEGER_DIGITS:
-            raise MoneyError("amount allows at most 12 digits before the decimal point")
-        if has_more_than_two_decimals(amount):
-            raise MoneyError("amount allows at most 2 digits after the decimal point")
-        return cls(int(amount.quantize(_TWO_PLACES).scaleb(2)), currency)
+        with _as_money_error():
+            return cls(wire.to_fils(amount), currency)
 
     @property
     def amount(self) -> Decimal:
@@ -81,37 +88,16 @@ class Money:
 
     def to_wire(self) -> dict[str, object]:
         """The reference's Money object; the amount is emitted as a JSON number."""
-        return {"amount": orjson.Fragment(_fils_number(self.fils)), "currency": self.currency}
+        amount = wire.fils_text(self.fils).encode("ascii")
+        return {"amount": orjson.Fragment(amount), "currency": self.currency}
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency}"
 
 
-def has_more_than_two_decimals(amount: Decimal) -> bool:
-    """Exactly, from the digits: `1.500` has two, `1E-999999999` has many (no rounding)."""
-    _, digits, exponent = amount.as_tuple()
-    if isinstance(exponent, str):  # NaN or infinity
-        return True
-    extra = -2 - exponent  # digits after the second decimal place
-    return extra > 0 and any(digits[-extra:])
-
-
-def _fils_number(fils: int) -> bytes:
-    """wire_number(Money(fils).amount) in integer arithmetic (every answer carries some)."""
-    units, cents = divmod(abs(fils), _FILS)
-    sign = "-" if fils < 0 else ""
-    if cents == 0:
-        return f"{sign}{units}".encode("ascii")
-    if cents % 10 == 0:
-        return f"{sign}{units}.{cents // 10}".encode("ascii")
-    return f"{sign}{units}.{cents:02d}".encode("ascii")
-
-
 def wire_number(amount: Decimal) -> bytes:
     """A Decimal as the shortest plain JSON number: 10, 10.5, 0.01 (no exponent)."""
-    normalized = amount.normalize()
-    text = format(normalized, "f")
-    return text.encode("ascii")
+    return wire.amount_text(amount).encode("ascii")
 
 
 def wire_default(value: object) -> object:
@@ -124,30 +110,10 @@ def wire_default(value: object) -> object:
 
 
 def parse_amount(value: object, field: str) -> Decimal:
-    """A JSON number (parsed as Decimal/int) or a plain ASCII decimal string; never a float.
-
-    Strings are held to `12.34` form: no sign but `-`, no spaces, exponents, digit
-    separators or non-ASCII digits, which Decimal() alone would take.
-    """
-    if isinstance(value, bool) or value is None:
-        raise MoneyError(f"{field} must be a number")
-    if isinstance(value, float):
-        raise MoneyError(f"{field} must be an exact decimal, not a binary float")
-    if isinstance(value, int):
-        amount = Decimal(value)
-    elif isinstance(value, Decimal):
-        amount = value
-    elif isinstance(value, str):
-        if _DECIMAL_TEXT.fullmatch(value) is None:
-            raise MoneyError(f"{field} is not a number: {value[:40]!r}")
-        amount = Decimal(value)
-    else:
-        raise MoneyError(f"{field} must be a number")
-    if not amount.is_finite():
-        raise MoneyError(f"{field} must be a finite number")
-    if amount.adjusted() >= MAX_INTEGER_DIGITS:
-        raise MoneyError(f"{field} allows at most 12 digits before the decimal point")
-    return amount
+    """The wire rule (`botimpay_sdk.wire.parse_amount`): a JSON number or a plain ASCII
+    decimal string, at most 12 integer digits, never a float; raises MoneyError."""
+    with _as_money_error():
+        return wire.parse_amount(value, field)
 
 
 def parse_money(value: object, field: str, *, positive: bool = True) -> Money:

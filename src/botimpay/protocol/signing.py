@@ -1,71 +1,57 @@
-"""SHA256withRSA signatures over raw bytes, and RSA key loading.
+"""SHA256withRSA over raw bytes and RSA keys for the gateway, from the SDK's wire core.
 
-Keys come as PEM text or as the bare base64 a merchant portal shows (DER,
-SubjectPublicKeyInfo or PKCS#8 / PKCS#1).
+`sign`, `verify` and the key policy (RSA of at least 2048 bits, as PEM, DER, bare
+base64 DER or a path to a file holding one) are `botimpay_sdk.wire`, shared with
+the merchant SDK; the loaders here raise the server's ConfigError with its text.
+Key generation and the PEM/DER/fingerprint forms the gateway stores are its own.
+A path is read from the local disk: give these loaders operator input only.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
-import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from botimpay_sdk import wire
+from botimpay_sdk.wire import sign, verify
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from botimpay.errors import ConfigError
 
-_PKCS1 = padding.PKCS1v15()
-_SHA256 = hashes.SHA256()
-_WHITESPACE = re.compile(rb"\s+")
+__all__ = [
+    "generate_private_key",
+    "key_fingerprint",
+    "load_private_key",
+    "load_public_key",
+    "private_key_pem",
+    "public_key_der",
+    "public_key_pem",
+    "sign",
+    "verify",
+]
 
 
-def _der_from_text(key: str | bytes) -> tuple[bytes, bool]:
-    """Returns (bytes, is_pem) for PEM text or bare base64 DER."""
-    raw = key.encode() if isinstance(key, str) else key
-    raw = raw.strip()
-    if raw.startswith(b"-----BEGIN"):
-        return raw, True
+@contextmanager
+def _as_config_error() -> Iterator[None]:
+    """The SDK's ConfigError, raised again as the server's with the same text."""
     try:
-        return base64.b64decode(_WHITESPACE.sub(b"", raw), validate=True), False
-    except (binascii.Error, ValueError) as exc:
-        raise ConfigError("key is neither PEM nor base64 DER") from exc
+        yield
+    except wire.ConfigError as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 def load_public_key(key: str | bytes) -> rsa.RSAPublicKey:
-    """Parses an RSA public key given as PEM or bare base64; raises ConfigError."""
-    data, is_pem = _der_from_text(key)
-    try:
-        loaded = (
-            serialization.load_pem_public_key(data)
-            if is_pem
-            else serialization.load_der_public_key(data)
-        )
-    except (ValueError, UnsupportedAlgorithm) as exc:
-        raise ConfigError(f"not a usable public key: {exc}") from exc
-    if not isinstance(loaded, rsa.RSAPublicKey):
-        raise ConfigError("public key is not RSA")
-    if loaded.key_size < 2048:
-        raise ConfigError("RSA public key must be at least 2048 bits")
-    return loaded
+    """An RSA public key (PEM, DER, bare base64 or a file of one); raises ConfigError."""
+    with _as_config_error():
+        return wire.load_public_key(key)
 
 
 def load_private_key(key: str | bytes) -> rsa.RSAPrivateKey:
-    """Parses an unencrypted RSA private key given as PEM or bare base64."""
-    data, is_pem = _der_from_text(key)
-    try:
-        loaded = (
-            serialization.load_pem_private_key(data, password=None)
-            if is_pem
-            else serialization.load_der_private_key(data, password=None)
-        )
-    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
-        raise ConfigError(f"not a usable private key: {exc}") from exc
-    if not isinstance(loaded, rsa.RSAPrivateKey):
-        raise ConfigError("private key is not RSA")
-    return loaded
+    """An unencrypted RSA private key in the same forms; raises ConfigError."""
+    with _as_config_error():
+        return wire.load_private_key(key)
 
 
 def generate_private_key() -> rsa.RSAPrivateKey:
@@ -96,21 +82,3 @@ def public_key_der(key: rsa.RSAPublicKey) -> bytes:
 def key_fingerprint(key: rsa.RSAPublicKey) -> str:
     """SHA-256 of the DER SubjectPublicKeyInfo, hex; names a key without showing it."""
     return hashlib.sha256(public_key_der(key)).hexdigest()
-
-
-def sign(private_key: rsa.RSAPrivateKey, message: bytes) -> str:
-    """base64(SHA256withRSA(message)) as sent in the `sign` header."""
-    return base64.b64encode(private_key.sign(message, _PKCS1, _SHA256)).decode("ascii")
-
-
-def verify(public_key: rsa.RSAPublicKey, message: bytes, signature: str) -> bool:
-    """True when `signature` (base64) is a valid SHA256withRSA signature of `message`."""
-    try:
-        raw = base64.b64decode(signature.strip(), validate=True)
-    except (binascii.Error, ValueError):
-        return False
-    try:
-        public_key.verify(raw, message, _PKCS1, _SHA256)
-    except InvalidSignature:
-        return False
-    return True

@@ -1,9 +1,9 @@
 """Authenticating a merchant request: partner, IP whitelist, status, rate, signature.
 
-Each process keeps every merchant it has seen (rules and parsed keys) in memory,
-tagged with the merchant's revision. A request costs one primary-key lookup of
-that revision; any change through the CLI bumps it, so rotation, disabling and
-whitelist changes still take effect on the very next request.
+Each app's Authenticator keeps every merchant it has seen (rules and parsed keys)
+in memory, tagged with the merchant's revision. A request costs one primary-key
+lookup of that revision; any change through the CLI bumps it, so rotation,
+disabling and whitelist changes still take effect on the very next request.
 """
 
 from __future__ import annotations
@@ -19,16 +19,6 @@ from botimpay.errors import ApiError, AuthenticationError
 from botimpay.protocol import codes, signing
 from botimpay.store import merchants_repo
 from botimpay.store.database import Database
-
-
-@functools.lru_cache(maxsize=4096)
-def _public_key(der_b64: str) -> rsa.RSAPublicKey:
-    return signing.load_public_key(der_b64)
-
-
-@functools.lru_cache(maxsize=1024)
-def _private_key(pem: str) -> rsa.RSAPrivateKey:
-    return signing.load_private_key(pem)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +87,11 @@ class Authenticator:
         self.rate_limiter = rate_limiter  # per merchant: spent only by verified requests
         self.failure_limiter = failure_limiter or RateLimiter(0)  # per client IP: refusals
         self._known: dict[str, tuple[int, MerchantAuth]] = {}
+        # Parsed keys by their text: a new revision (a disabled merchant, a whitelist
+        # change) usually keeps its keys, and parsing RSA keys is slow. Per
+        # authenticator, so two apps in one process never share key material.
+        self._public_key = functools.lru_cache(maxsize=4096)(signing.load_public_key)
+        self._private_key = functools.lru_cache(maxsize=1024)(signing.load_private_key)
 
     async def load(self, partner_id: str) -> MerchantAuth | None:
         """The merchant's current keys and status: cached, revalidated by revision."""
@@ -113,8 +108,8 @@ class Authenticator:
             return None
         auth = MerchantAuth(
             merchant=record.merchant,
-            public_keys=tuple(_public_key(key.public_key_der) for key in record.keys),
-            gateway_key=_private_key(record.gateway_private_key),
+            public_keys=tuple(self._public_key(key.public_key_der) for key in record.keys),
+            gateway_key=self._private_key(record.gateway_private_key),
         )
         self._known[partner_id] = (record.revision, auth)
         return auth

@@ -10,8 +10,6 @@ import base64
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy.exc import IntegrityError
-
 from botimpay.clock import Clock
 from botimpay.domain.merchant import (
     DEFAULT_FEE_RATE,
@@ -24,6 +22,7 @@ from botimpay.domain.merchant import (
 from botimpay.errors import ConfigError
 from botimpay.protocol import signing
 from botimpay.store import merchants_repo
+from botimpay.store.conflicts import DuplicateKey
 from botimpay.store.connection import Connection
 from botimpay.store.database import Database
 from botimpay.store.merchants_repo import MerchantRecord
@@ -87,7 +86,7 @@ class MerchantService:
                     now_ms=now,
                 )
                 await merchants_repo.add_key(conn, partner_id, key.fingerprint, key.der_b64, now)
-        except IntegrityError as exc:
+        except DuplicateKey as exc:  # a concurrent add of the same partner id won
             raise ConfigError(f"merchant {partner_id} already exists") from exc
         return await self.get(partner_id)
 

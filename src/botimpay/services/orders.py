@@ -1,17 +1,15 @@
 """Order use cases: place, get, cancel, change expiry, and the expiry sweep.
 
-Each runs in one transaction; business refusals are raised as BusinessError
-after any state change the rules require (an expiry found on the way) is saved.
+Each runs in one transaction, changing orders through services/transitions.py;
+business refusals are raised as BusinessError after any state change the rules
+require (an expiry found on the way) is saved.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
 import secrets
 from dataclasses import dataclass
-
-from sqlalchemy.exc import IntegrityError
 
 from botimpay.clock import Clock
 from botimpay.domain.order import (
@@ -23,21 +21,17 @@ from botimpay.domain.order import (
     OrderStatus,
     check_idempotent_repeat,
     resolve_expiry,
-    transition,
 )
 from botimpay.domain.scenes import SceneParams, parse_scene_params
-from botimpay.errors import ApiError, BusinessError
+from botimpay.errors import BusinessError
 from botimpay.netguard import NotifyGuard
 from botimpay.protocol import codes
 from botimpay.protocol.requests import OrderRef, PlaceOrderBiz
-from botimpay.services.notifications import check_notify_url, emit_order_effects
+from botimpay.services.notifications import check_notify_url
+from botimpay.services.transitions import apply_event, first_writer_wins, write_retrying
 from botimpay.store import jsonfield, merchants_repo, orders_repo
 from botimpay.store.connection import Connection
 from botimpay.store.database import Database
-
-log = logging.getLogger(__name__)
-
-_SAVE_ATTEMPTS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,24 +93,20 @@ class OrderService:
         await check_notify_url(self.notify_guard, biz.notifyUrl)  # resolved before any lock
         digest = fingerprint(biz, scene)
         order = self._new_order(partner_id, biz, scene, digest, request_time)
-        try:
-            # One write transaction: look for an earlier request, insert if there is none.
-            async with self.db.write() as conn:
-                existing = await orders_repo.find(
-                    conn, partner_id, merchant_order_no=biz.merchantOrderNo
-                )
-                if existing is None:
-                    await self._check_payee(conn, partner_id, biz.payeeMid)
-                    await orders_repo.insert_order(conn, order)
-        except IntegrityError:
-            # Lost a race with an identical request (or, astronomically rarely, a token
-            # clash). Looked up through the writer, which sees whatever beat us.
-            async with self.db.write() as conn:
-                existing = await orders_repo.find(
-                    conn, partner_id, merchant_order_no=biz.merchantOrderNo
-                )
+
+        async def earlier(conn: Connection) -> Order | None:
+            return await orders_repo.find(conn, partner_id, merchant_order_no=biz.merchantOrderNo)
+
+        async def insert_unless_placed(conn: Connection) -> Order | None:
+            """One write transaction: an earlier request's order, or None once ours is in."""
+            existing = await earlier(conn)
             if existing is None:
-                raise
+                await self._check_payee(conn, partner_id, biz.payeeMid)
+                await orders_repo.insert_order(conn, order)
+            return existing
+
+        # A concurrent identical request may win the race to insert: then it is earlier.
+        existing = await first_writer_wins(self.db, insert_unless_placed, earlier)
         if existing is not None:
             return await self._repeat(existing, digest)
         return PlacedOrder(order, self.token_url(order))
@@ -226,26 +216,15 @@ class OrderService:
         return await self._apply(order.partner_id, ref, Expire())
 
     async def _apply(self, partner_id: str, ref: OrderRef, event: Event) -> Order:
-        """Locks the order, applies a due expiry and then `event`, saves, then refuses if told."""
-        for _attempt in range(_SAVE_ATTEMPTS):
-            refusal: BusinessError | None = None
-            async with self.db.write() as conn:
-                now = self.clock.now_ms()
-                before = await self._find(conn, partner_id, ref, for_update=True)
-                current, effects = transition(before, Expire(), now)
-                if not isinstance(event, Expire):
-                    try:
-                        current, more = transition(current, event, now)
-                        effects += more
-                    except BusinessError as exc:
-                        refusal = exc
-                if current is not before and not await orders_repo.save_transition(
-                    conn, before, current
-                ):
-                    continue
-                await emit_order_effects(conn, current, effects, now)
-            if refusal is not None:
-                raise refusal
-            return current
-        log.error("order %s kept changing under us; giving up", ref.orderNo or ref.merchantOrderNo)
-        raise ApiError(codes.SYSTEM_ERROR, "the order is busy, please retry")
+        """Locks the order, applies a due expiry and then `event`; a refusal of `event`
+        is raised after the expiry is saved."""
+
+        async def change(conn: Connection) -> Order:
+            now = self.clock.now_ms()
+            order = await self._find(conn, partner_id, ref, for_update=True)
+            order = await apply_event(conn, order, Expire(), now)
+            if isinstance(event, Expire):
+                return order
+            return await apply_event(conn, order, event, now)
+
+        return await write_retrying(self.db, change, commit_before=(BusinessError,))

@@ -9,23 +9,26 @@ one payment can succeed per order: the order row is locked and its version
 checked; a wallet can never go negative: its row is locked, its balance
 checked, and the UPDATE itself refuses to go below zero. An attempt is judged
 at one business instant, taken once its order is locked, so an expiry falling
-in the middle of an attempt cannot turn into an error.
+in the middle of an attempt cannot turn into an error. The order changes through
+services/transitions.py, each transaction under its one retry policy.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import parse_qs, urlparse
-
-from sqlalchemy import insert, select, update
 
 from botimpay.clock import Clock
 from botimpay.domain import ledger
 from botimpay.domain.fees import payee_fee
 from botimpay.domain.member import Member, after_right_password, after_wrong_password
-from botimpay.domain.order import BindPayer, Event, Expire, FailPayment, Order, Pay
+from botimpay.domain.order import BindPayer, Expire, FailPayment, Order, OrderStatus, Pay
 from botimpay.domain.payment import (
+    AttemptStatus,
     CardOutcome,
     Method,
     Reason,
@@ -38,12 +41,19 @@ from botimpay.domain.payment import (
 )
 from botimpay.errors import CheckoutRefused
 from botimpay.services.passwords import verify_password
-from botimpay.services.transitions import apply_event
-from botimpay.store import ledger_repo, members_repo, merchants_repo, orders_repo
+from botimpay.services.transitions import OrderBusy, apply_event, write_retrying
+from botimpay.store import (
+    ledger_repo,
+    members_repo,
+    merchants_repo,
+    orders_repo,
+    payment_attempts_repo,
+)
 from botimpay.store.connection import Connection
 from botimpay.store.database import Database
-from botimpay.store.tables import payment_attempts
+from botimpay.store.payment_attempts_repo import PendingAttempt
 
+T = TypeVar("T")
 TEST_CARD = ("5123450000000008", "05/31", "100")
 _NON_DIGITS = re.compile(r"\D+")
 
@@ -64,7 +74,7 @@ class Card:
 class PaymentResult:
     """What the checkout shows: SUCCESS, FAILED (attempt failed) or PENDING."""
 
-    status: str
+    status: AttemptStatus
     order: Order
     message: str
     reason: Reason | None = None
@@ -93,11 +103,14 @@ class PaymentService:
 
     async def order_for_token(self, token: str) -> Order:
         """The order behind a checkout token, with a due expiry applied."""
-        async with self.db.write() as conn:
+
+        async def expire_if_due(conn: Connection) -> Order:
             order = await orders_repo.find_by_token(conn, token, for_update=True)
             if order is None:
                 raise CheckoutRefused(Reason.TOKEN_UNKNOWN, "This payment link is not valid.")
-            return await self._apply(conn, order, Expire())
+            return await apply_event(conn, order, Expire(), self.clock.now_ms())
+
+        return await self._write(expire_if_due)
 
     async def merchant_name(self, partner_id: str) -> str:
         async with self.db.read() as conn:
@@ -120,14 +133,11 @@ class PaymentService:
         """One payment attempt by a member's wallet or card, or (`member_id=None`) by a
         card without a wallet; refusals raise CheckoutRefused after saving what must stay
         (an expiry found, the bound payer, the password counter, a failed attempt)."""
-        async with self.db.write() as conn:
-            try:
-                return await self._pay(
-                    conn, member_id, method, token, order_no, password, card, outcome
-                )
-            except CheckoutRefused as exc:
-                refusal = exc  # leave the block normally so what must stay is committed
-        raise refusal
+        return await self._write(
+            lambda conn: self._pay(
+                conn, member_id, method, token, order_no, password, card, outcome
+            )
+        )
 
     async def _pay(
         self,
@@ -142,7 +152,7 @@ class PaymentService:
     ) -> PaymentResult:
         order = await self._locked_order(conn, token, order_no)
         now = self.clock.now_ms()
-        order = await self._apply(conn, order, Expire(), now)
+        order = await apply_event(conn, order, Expire(), now)
         refuse_unless_payable(order, now)
         if member_id is None:
             refuse_without_wallet(order, method)
@@ -154,7 +164,7 @@ class PaymentService:
         refuse_if_locked(member, now)
         refuse_wrong_payer(order, member, member.eid_hash)
         if binds_payer(order):
-            order = await self._apply(conn, order, BindPayer(member.member_id), now)
+            order = await apply_event(conn, order, BindPayer(member.member_id), now)
         await self._check_password(conn, order, member, password, now)
         await self._refuse_if_pending(conn, order)
         if method is Method.CARD:
@@ -169,7 +179,7 @@ class PaymentService:
             return await self._failed(
                 conn, order, member.member_id, method, Reason.INSUFFICIENT_BALANCE, message, now
             )
-        return await self._succeed(conn, order, member.member_id, wallet, "BALANCE", now)
+        return await self._succeed(conn, order, member.member_id, wallet, Method.BALANCE, now)
 
     async def _pay_by_card(
         self,
@@ -198,11 +208,16 @@ class PaymentService:
                 now,
             )
         if outcome is CardOutcome.PENDING:
-            await self._record_attempt(conn, order, member_id, Method.CARD, "PENDING", None)
-            return PaymentResult(
-                "PENDING", order, "The bank is confirming the payment.", Reason.PAYMENT_PENDING
+            await self._record_attempt(
+                conn, order, member_id, Method.CARD, AttemptStatus.PENDING, None
             )
-        return await self._succeed(conn, order, member_id, ledger.CARD_CLEARING, "CARD", now)
+            return PaymentResult(
+                AttemptStatus.PENDING,
+                order,
+                "The bank is confirming the payment.",
+                Reason.PAYMENT_PENDING,
+            )
+        return await self._succeed(conn, order, member_id, ledger.CARD_CLEARING, Method.CARD, now)
 
     async def _check_password(
         self, conn: Connection, order: Order, member: Member, password: str | None, now: int
@@ -231,7 +246,7 @@ class PaymentService:
         order: Order,
         member_id: str | None,
         payer: ledger.AccountRef,
-        channel: str,
+        method: Method,
         now: int,
         *,
         record_attempt: bool = True,
@@ -246,10 +261,10 @@ class PaymentService:
             ledger.payment_entry(order.order_no, payer, order.payee_mid, order.total, fee),
             now,
         )
-        paid = await self._apply(conn, order, Pay(member_id, channel, fee), now)
+        paid = await apply_event(conn, order, Pay(member_id, method.value, fee), now)
         if record_attempt:
-            await self._record_attempt(conn, order, member_id, Method(channel), "SUCCESS", None)
-        return PaymentResult("SUCCESS", paid, "Payment successful.")
+            await self._record_attempt(conn, order, member_id, method, AttemptStatus.SUCCESS, None)
+        return PaymentResult(AttemptStatus.SUCCESS, paid, "Payment successful.")
 
     async def _failed(
         self,
@@ -261,11 +276,11 @@ class PaymentService:
         message: str,
         now: int,
     ) -> PaymentResult:
-        await self._record_attempt(conn, order, member_id, method, "FAILED", reason)
+        await self._record_attempt(conn, order, member_id, method, AttemptStatus.FAILED, reason)
         if order.scene.one_time_payment:
-            order = await self._apply(conn, order, FailPayment(message), now)
+            order = await apply_event(conn, order, FailPayment(message), now)
             message += " This order allowed one attempt only."
-        return PaymentResult("FAILED", order, message, reason)
+        return PaymentResult(AttemptStatus.FAILED, order, message, reason)
 
     # --- background --------------------------------------------------------
 
@@ -273,48 +288,37 @@ class PaymentService:
         """Pending card attempts older than `card_pending_ms` are confirmed by the 'bank'."""
         cutoff = self.clock.now_ms() - self.card_pending_ms
         async with self.db.read() as conn:
-            rows = (
-                await conn.execute(
-                    select(payment_attempts.c.id, payment_attempts.c.order_no)
-                    .where(
-                        payment_attempts.c.status == "PENDING",
-                        payment_attempts.c.created_at <= cutoff,
-                    )
-                    .limit(limit)
-                )
-            ).all()
+            due = await payment_attempts_repo.pending_since(conn, cutoff, limit)
         resolved = 0
-        for attempt_id, order_no in rows:
-            async with self.db.write() as conn:
-                resolved += await self._resolve_pending(conn, int(attempt_id), order_no)
+        for attempt in due:
+            resolved += await write_retrying(
+                self.db, functools.partial(self._resolve_pending, attempt)
+            )
         return resolved
 
-    async def _resolve_pending(self, conn: Connection, attempt_id: int, order_no: str) -> int:
+    async def _resolve_pending(self, due: PendingAttempt, conn: Connection) -> int:
         now = self.clock.now_ms()
-        order = await orders_repo.find_by_order_no(conn, order_no, for_update=True)
-        attempt = (
-            await conn.execute(
-                select(payment_attempts.c.member_id).where(
-                    payment_attempts.c.id == attempt_id, payment_attempts.c.status == "PENDING"
-                )
-            )
-        ).first()
+        order = await orders_repo.find_by_order_no(conn, due.order_no, for_update=True)
+        attempt = await payment_attempts_repo.find_pending(conn, due.attempt_id)
         if order is None or attempt is None:
             return 0
-        member_id = attempt.member_id  # None: a card without a wallet
-        order = await self._apply(conn, order, Expire(), now)
-        payable = not order.is_paid and not order.is_final and not order.is_expired_at(now)
-        if payable and order.status.value == "CREATED":
-            await self._succeed(
-                conn, order, member_id, ledger.CARD_CLEARING, "CARD", now, record_attempt=False
+        order = await apply_event(conn, order, Expire(), now)
+        if order.status is not OrderStatus.CREATED or order.is_expired_at(now):
+            await payment_attempts_repo.resolve(
+                conn, attempt.attempt_id, AttemptStatus.FAILED, Reason.ORDER_CLOSED, now
             )
-            status, reason = "SUCCESS", None
-        else:
-            status, reason = "FAILED", "ORDER_CLOSED"
-        await conn.execute(
-            update(payment_attempts)
-            .where(payment_attempts.c.id == attempt_id)
-            .values(status=status, reason=reason, resolved_at=now)
+            return 1
+        await self._succeed(
+            conn,
+            order,
+            attempt.member_id,
+            ledger.CARD_CLEARING,
+            Method.CARD,
+            now,
+            record_attempt=False,
+        )
+        await payment_attempts_repo.resolve(
+            conn, attempt.attempt_id, AttemptStatus.SUCCESS, None, now
         )
         return 1
 
@@ -332,14 +336,15 @@ class PaymentService:
             raise CheckoutRefused(Reason.TOKEN_UNKNOWN, "This payment link is not valid.")
         return order
 
-    async def _apply(
-        self, conn: Connection, order: Order, event: Event, now: int | None = None
-    ) -> Order:
-        """Applies `event` at business time `now` (the attempt's instant; default: now)."""
-        changed = await apply_event(conn, order, event, self.clock.now_ms() if now is None else now)
-        if changed is None:
-            raise CheckoutRefused(Reason.FAILED, "The order changed meanwhile; please retry.")
-        return changed
+    async def _write(self, work: Callable[[Connection], Awaitable[T]]) -> T:
+        """`work` in one write transaction under the one retry policy; a CheckoutRefused is
+        raised after the commit, so what must stay (see `pay`) is saved."""
+        try:
+            return await write_retrying(self.db, work, commit_before=(CheckoutRefused,))
+        except OrderBusy:
+            raise CheckoutRefused(
+                Reason.FAILED, "The order changed meanwhile; please retry."
+            ) from None
 
     async def _record_attempt(
         self,
@@ -347,32 +352,23 @@ class PaymentService:
         order: Order,
         member_id: str | None,
         method: Method,
-        status: str,
+        status: AttemptStatus,
         reason: Reason | None,
     ) -> None:
-        now = self.clock.now_ms()
-        await conn.execute(
-            insert(payment_attempts).values(
-                order_no=order.order_no,
-                member_id=member_id,
-                method=method.value,
-                status=status,
-                reason=reason.value if reason else None,
-                amount_fils=order.total.fils,
-                created_at=now,
-                resolved_at=None if status == "PENDING" else now,
-            )
+        await payment_attempts_repo.record(
+            conn,
+            order_no=order.order_no,
+            member_id=member_id,
+            method=method,
+            status=status,
+            reason=reason,
+            amount=order.total,
+            now_ms=self.clock.now_ms(),
         )
 
     @staticmethod
     async def _refuse_if_pending(conn: Connection, order: Order) -> None:
-        found = await conn.scalar(
-            select(payment_attempts.c.id).where(
-                payment_attempts.c.order_no == order.order_no,
-                payment_attempts.c.status == "PENDING",
-            )
-        )
-        if found is not None:
+        if await payment_attempts_repo.has_pending(conn, order.order_no):
             raise CheckoutRefused(
                 Reason.PAYMENT_PENDING, "A card payment for this order is still being confirmed."
             )

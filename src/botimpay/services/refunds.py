@@ -4,7 +4,8 @@ Concurrent refunds of one order serialise on the order row (FOR UPDATE, or
 SQLite's write lock) and the order's version; the database CHECK
 `refunded_fils <= total_fils` is the second guard. A refund is idempotent on
 (merchant, refundMerchantOrderNo): the same parameters return the existing
-refund, different ones are 62017.
+refund, different ones are 62017. Orders change through services/transitions.py,
+each transaction under its one retry policy.
 """
 
 from __future__ import annotations
@@ -13,19 +14,11 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy.exc import IntegrityError
-
 from botimpay.clock import Clock
 from botimpay.domain import ledger
 from botimpay.domain.notification import NotificationKind
-from botimpay.domain.order import (
-    Event,
-    Expire,
-    Order,
-    OrderStatus,
-    RecordRefund,
-    Revoke,
-)
+from botimpay.domain.order import Expire, Order, OrderStatus, RecordRefund, Revoke
+from botimpay.domain.payment import Method
 from botimpay.domain.refund import (
     Refund,
     RefundStatus,
@@ -40,9 +33,10 @@ from botimpay.protocol.money import Money
 from botimpay.protocol.refund_requests import GetRefundBiz, RefundBiz
 from botimpay.protocol.requests import OrderRef
 from botimpay.services import notifications
-from botimpay.services.transitions import apply_event
+from botimpay.services.transitions import apply_event, first_writer_wins, write_retrying
 from botimpay.services.views import refund_order
 from botimpay.store import jsonfield, ledger_repo, orders_repo, refunds_repo
+from botimpay.store.conflicts import DuplicateKey
 from botimpay.store.connection import Connection
 from botimpay.store.database import Database
 
@@ -74,41 +68,37 @@ class RefundService:
     async def refund(self, partner_id: str, biz: RefundBiz, request_time: int) -> RefundResult:
         await notifications.check_notify_url(self.notify_guard, biz.notifyUrl)
         digest = refund_fingerprint(biz)
-        try:
-            async with self.db.write() as conn:
-                existing = await refunds_repo.find(
-                    conn, partner_id, refund_merchant_order_no=biz.refund_number
-                )
-                if existing is not None:
-                    return await self._repeat(conn, existing, digest)
-                order = await self._locked_order(
-                    conn, partner_id, biz.originMerchantOrderNo, biz.originOrderNo
-                )
-                # A concurrent twin may have committed while we waited for the order's lock.
-                existing = await refunds_repo.find(
-                    conn, partner_id, refund_merchant_order_no=biz.refund_number
-                )
-                if existing is not None:
-                    return await self._repeat(conn, existing, digest)
-                refund = await self._book_refund(
-                    conn,
-                    order,
-                    biz.amount,
-                    refund_merchant_order_no=biz.refund_number,
-                    digest=digest,
-                    request_time=request_time,
-                    biz=biz,
-                )
-                return refund
-        except IntegrityError:
-            # A concurrent request with the same refundMerchantOrderNo won the race.
-            async with self.db.read() as conn:
-                existing = await refunds_repo.find(
-                    conn, partner_id, refund_merchant_order_no=biz.refund_number
-                )
-                if existing is None:
-                    raise
-                return await self._repeat(conn, existing, digest)
+
+        async def earlier(conn: Connection) -> RefundResult | None:
+            """The refund an earlier request with this refundMerchantOrderNo booked."""
+            existing = await refunds_repo.find(
+                conn, partner_id, refund_merchant_order_no=biz.refund_number
+            )
+            return None if existing is None else await self._repeat(conn, existing, digest)
+
+        async def book(conn: Connection) -> RefundResult:
+            repeat = await earlier(conn)
+            if repeat is not None:
+                return repeat
+            order = await self._locked_order(
+                conn, partner_id, biz.originMerchantOrderNo, biz.originOrderNo
+            )
+            # A concurrent twin may have committed while we waited for the order's lock.
+            repeat = await earlier(conn)
+            if repeat is not None:
+                return repeat
+            return await self._book_refund(
+                conn,
+                order,
+                biz.amount,
+                refund_merchant_order_no=biz.refund_number,
+                digest=digest,
+                request_time=request_time,
+                biz=biz,
+            )
+
+        # A concurrent request with the same refundMerchantOrderNo may win the insert.
+        return await first_writer_wins(self.db, book, earlier)
 
     async def get(self, partner_id: str, ref: GetRefundBiz) -> RefundResult:
         async with self.db.read() as conn:
@@ -134,15 +124,14 @@ class RefundService:
         """Unpaid → FAILURE; paid → full refund and FAILURE; settled → full refund, stays
         SETTLED; `revoked` becomes "true"; refused with 62041 once refunded."""
         try:
-            async with self.db.write() as conn:
-                return await self._revoke(conn, partner_id, ref)
-        except IntegrityError as exc:
+            return await write_retrying(self.db, lambda conn: self._revoke(conn, partner_id, ref))
+        except DuplicateKey as exc:
             # A refund of another order took the number REVOKE-<orderNo> meanwhile.
             raise BusinessError(codes.REVOKE_FAILURE, "please retry the revoke") from exc
 
     async def _revoke(self, conn: Connection, partner_id: str, ref: OrderRef) -> Order:
         order = await self._locked_order(conn, partner_id, ref.merchantOrderNo, ref.orderNo)
-        order = await self._apply(conn, order, Expire())
+        order = await apply_event(conn, order, Expire(), self.clock.now_ms())
         if order.revoked:
             return order
         check_revocable(order)
@@ -163,7 +152,7 @@ class RefundService:
                 biz=None,
             )
             order = result.order
-        return await self._apply(conn, order, Revoke())
+        return await apply_event(conn, order, Revoke(), self.clock.now_ms())
 
     # --- helpers -----------------------------------------------------------
 
@@ -179,7 +168,7 @@ class RefundService:
         biz: RefundBiz | None,
     ) -> RefundResult:
         now = self.clock.now_ms()
-        order = await self._apply(conn, order, Expire())
+        order = await apply_event(conn, order, Expire(), now)
         if biz is not None:
             check_refundable(order, amount, now)
         fee = fee_share(order, amount)
@@ -213,7 +202,7 @@ class RefundService:
         )
         payer = (
             ledger.wallet(order.payer_mid)
-            if order.pay_channel == "BALANCE" and order.payer_mid
+            if order.pay_channel == Method.BALANCE and order.payer_mid
             else ledger.CARD_CLEARING
         )
         entry = ledger.refund_entry(
@@ -225,7 +214,7 @@ class RefundService:
             fee_refunded=fee,
         )
         await ledger_repo.post(conn, entry, now)
-        order = await self._apply(conn, order, RecordRefund(amount, fee))
+        order = await apply_event(conn, order, RecordRefund(amount, fee), self.clock.now_ms())
         await refunds_repo.insert_refund(conn, refund)
         if refund.notify_url:
             await notifications.enqueue(
@@ -269,9 +258,3 @@ class RefundService:
         if order is None:
             raise BusinessError(codes.ORDER_NO_NOT_EXIST, f"orderNo {order_no} does not exist")
         return order
-
-    async def _apply(self, conn: Connection, order: Order, event: Event) -> Order:
-        changed = await apply_event(conn, order, event, self.clock.now_ms())
-        if changed is None:
-            raise ApiError(codes.SYSTEM_ERROR, "the order changed meanwhile, please retry")
-        return changed

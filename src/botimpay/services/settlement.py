@@ -1,6 +1,7 @@
 """Settlement: paid orders become SETTLED and their net amount available to the merchant.
 
-Runs after a configurable delay (the sweeper) or at once (`/sandbox/api/settle`).
+Runs after a configurable delay (the sweeper) or at once (`/sandbox/api/settle`);
+the order changes through services/transitions.py.
 """
 
 from __future__ import annotations
@@ -8,8 +9,9 @@ from __future__ import annotations
 from botimpay.clock import Clock
 from botimpay.domain import ledger
 from botimpay.domain.order import OrderStatus, Settle
-from botimpay.services.transitions import apply_event
+from botimpay.services.transitions import apply_event, write_retrying
 from botimpay.store import ledger_repo, orders_repo
+from botimpay.store.connection import Connection
 from botimpay.store.database import Database
 
 DEFAULT_SETTLE_DELAY_MS = 24 * 3600 * 1000
@@ -39,7 +41,8 @@ class SettlementService:
 
     async def settle(self, order_no: str) -> int:
         """Settles one order if it is still PAID_SUCCESS; 1 if it was settled now."""
-        async with self.db.write() as conn:
+
+        async def settle_one(conn: Connection) -> int:
             order = await orders_repo.find_by_order_no(conn, order_no, for_update=True)
             if order is None or order.status is not OrderStatus.PAID_SUCCESS:
                 return 0
@@ -48,6 +51,7 @@ class SettlementService:
             if net.fils > 0:
                 entry = ledger.settlement_entry(order.order_no, order.payee_mid, net)
                 await ledger_repo.post(conn, entry, now)
-            if await apply_event(conn, order, Settle(), now) is None:
-                raise RuntimeError(f"order {order_no} changed while locked")
+            await apply_event(conn, order, Settle(), now)
             return 1
+
+        return await write_retrying(self.db, settle_one)

@@ -21,7 +21,7 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.selectable import TypedReturnsRows
 
-from botimpay.store.sqlite_compiled import compiled
+from botimpay.store.sqlite_compiled import StatementCache
 
 T = TypeVar("T")
 Ts = TypeVarTuple("Ts")
@@ -57,12 +57,14 @@ class Connection(Protocol):
 
 
 class LoopConnection:
-    """A synchronous SQLite connection behind the awaitable Connection interface."""
+    """A synchronous SQLite connection behind the awaitable Connection interface, with
+    its Database's compiled statements."""
 
-    __slots__ = ("sync",)
+    __slots__ = ("statements", "sync")
 
-    def __init__(self, sync: SyncConnection) -> None:
+    def __init__(self, sync: SyncConnection, statements: StatementCache) -> None:
         self.sync = sync
+        self.statements = statements
 
     @property
     def dialect(self) -> Dialect:
@@ -108,12 +110,15 @@ async def fetch_first(conn: Connection, statement: Select[Any], params: dict[str
 
     On SQLite it skips SQLAlchemy's execution machinery (sqlite_compiled.py)."""
     if isinstance(conn, LoopConnection):
-        return compiled(statement, conn.dialect, params).first(conn.driver(), params)
+        return conn.statements.compiled(statement, conn.dialect, params).first(
+            conn.driver(), params
+        )
     return (await conn.execute(statement, params)).first()
 
 
 async def run(conn: Connection, statement: Executable, params: dict[str, Any]) -> int:
     """Runs a prebuilt INSERT or UPDATE; returns how many rows it touched."""
     if isinstance(conn, LoopConnection):
-        return compiled(statement, conn.dialect, params).run(conn.driver(), params).rowcount
+        prepared = conn.statements.compiled(statement, conn.dialect, params)
+        return prepared.run(conn.driver(), params).rowcount
     return (await conn.execute(statement, params)).rowcount

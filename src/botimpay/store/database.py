@@ -20,13 +20,16 @@ from typing import Any
 from sqlalchemy import Select, create_engine, event
 from sqlalchemy.engine import Connection as SyncConnection
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from botimpay.errors import ConfigError
+from botimpay.store.conflicts import DuplicateKey
 from botimpay.store.connection import Connection, LoopConnection
+from botimpay.store.driver_errors import is_duplicate_key
 from botimpay.store.group_commit import GroupCommitWriter
-from botimpay.store.sqlite_compiled import compiled
+from botimpay.store.memo import Memo
+from botimpay.store.sqlite_compiled import StatementCache
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_DRIVER = "sqlite+pysqlite"
@@ -73,6 +76,10 @@ class Database:
     # SQLite read connections kept open between transactions (checkout costs more than a read)
     _idle: list[SyncConnection] = field(default_factory=list, repr=False)
     _lookup: sqlite3.Connection | None = field(default=None, repr=False)
+    # What this database keeps for speed, never shared with another Database in the
+    # process: SQLite statements compiled once, and recent pure decodings of rows.
+    statements: StatementCache = field(default_factory=StatementCache, repr=False)
+    memo: Memo = field(default_factory=Memo, repr=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -80,20 +87,28 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[Connection]:
-        """One write transaction: durably committed on success, rolled back on any error."""
-        if self.sqlite is not None:
-            async with self._sqlite_writer().unit() as loop_conn:
-                yield loop_conn
-            return
-        assert self.pg is not None
-        async with self.pg.connect() as conn:
-            await conn.begin()
-            try:
-                yield conn
-            except BaseException:
-                await conn.rollback()
-                raise
-            await conn.commit()
+        """One write transaction: durably committed on success, rolled back on any error.
+
+        A row whose unique key is taken raises DuplicateKey (the store's error, the
+        driver's as its cause), never the driver's IntegrityError."""
+        try:
+            if self.sqlite is not None:
+                async with self._sqlite_writer().unit() as loop_conn:
+                    yield loop_conn
+                return
+            assert self.pg is not None
+            async with self.pg.connect() as conn:
+                await conn.begin()
+                try:
+                    yield conn
+                except BaseException:
+                    await conn.rollback()
+                    raise
+                await conn.commit()
+        except (IntegrityError, sqlite3.IntegrityError) as exc:
+            if is_duplicate_key(exc):
+                raise DuplicateKey from exc
+            raise
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Connection]:
@@ -103,7 +118,7 @@ class Database:
             try:
                 sync.exec_driver_sql("BEGIN")
                 try:
-                    yield LoopConnection(sync)
+                    yield LoopConnection(sync, self.statements)
                 finally:
                     sync.rollback()
             except BaseException:
@@ -130,7 +145,7 @@ class Database:
         statement is compiled once and run on a plain connection kept for these reads,
         without a transaction, the pool or a result proxy."""
         if self.sqlite is not None:
-            statement_for_sqlite = compiled(statement, self.sqlite.dialect, params)
+            statement_for_sqlite = self.statements.compiled(statement, self.sqlite.dialect, params)
             return statement_for_sqlite.first(self._lookup_connection(), params)
         assert self.pg is not None
         async with self.pg.connect() as conn:
@@ -152,7 +167,7 @@ class Database:
             assert self.sqlite is not None
             path = self.sqlite.url.database or ""
             lock = f"{path}-writer.lock" if path and path != ":memory:" else os.devnull
-            self._writer = GroupCommitWriter(self.sqlite, lock)
+            self._writer = GroupCommitWriter(self.sqlite, lock, statements=self.statements)
         return self._writer
 
     async def dispose(self) -> None:

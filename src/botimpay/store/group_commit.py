@@ -31,6 +31,7 @@ from typing import TypeVar
 from sqlalchemy.engine import Engine
 
 from botimpay.store.connection import LoopConnection
+from botimpay.store.sqlite_compiled import StatementCache
 
 MAX_BATCH = 32
 
@@ -68,8 +69,16 @@ class _Batch:
 class GroupCommitWriter:
     """The process's single SQLite write connection and its current batch."""
 
-    def __init__(self, engine: Engine, lock_path: str, max_batch: int = MAX_BATCH) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        lock_path: str,
+        max_batch: int = MAX_BATCH,
+        *,
+        statements: StatementCache | None = None,
+    ) -> None:
         self._engine = engine
+        self._statements = statements if statements is not None else StatementCache()
         self._lock_path = lock_path
         self._max_batch = max_batch
         self._conn: LoopConnection | None = None
@@ -159,7 +168,7 @@ class GroupCommitWriter:
         if self._batch is not None:
             return self._batch
         if self._conn is None:
-            self._conn = LoopConnection(self._engine.connect())
+            self._conn = LoopConnection(self._engine.connect(), self._statements)
         sync = self._conn.sync
         await self._take_flock()
         try:

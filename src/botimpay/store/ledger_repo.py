@@ -15,17 +15,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from botimpay.domain.ledger import AccountKind, AccountRef, Entry, LedgerError
+from botimpay.domain.ledger import InsufficientFunds as InsufficientFunds  # raised by post()
 from botimpay.protocol.money import Money
 from botimpay.store.connection import Connection
 from botimpay.store.tables import accounts, ledger_transactions, postings
-
-
-class InsufficientFunds(LedgerError):
-    """Raised when a posting would take a non-negative account below zero."""
-
-    def __init__(self, account: AccountRef) -> None:
-        super().__init__(f"{account.kind.value} {account.owner_id} has insufficient funds")
-        self.account = account
 
 
 @dataclass(frozen=True, slots=True)

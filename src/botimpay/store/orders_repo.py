@@ -10,7 +10,6 @@ key) cost more than running it.
 
 from __future__ import annotations
 
-import functools
 from types import SimpleNamespace
 from typing import Any
 
@@ -22,6 +21,7 @@ from botimpay.protocol.money import Money
 from botimpay.store import jsonfield
 from botimpay.store.connection import Connection, fetch_first, run
 from botimpay.store.database import Database
+from botimpay.store.memo import Memo
 from botimpay.store.tables import orders
 
 
@@ -48,17 +48,18 @@ def _scene_text(scene: SceneParams) -> str:
     )
 
 
-def to_order(row: Any) -> Order:
+def to_order(row: Any, memo: Memo | None = None) -> Order:
     """An Order from a row of `orders` (anything with the columns as attributes).
 
     Decoding a row (two JSON columns, Money, a 35-field frozen dataclass) cost more
-    than reading it, and merchants poll the same orders again and again. Rows are
-    immutable values, so the last few thousand decodings are kept keyed by the whole
-    row: a changed order is a different row, and the cache can never be stale."""
-    return _decode(row._fields, tuple(row))
+    than reading it, and merchants poll the same orders again and again; with a
+    `memo` (the Database's) recent decodings are kept keyed by the whole row, so a
+    changed order is a different row and the memo can never be stale."""
+    if memo is None:
+        return _build(row)
+    return memo(_decode, row._fields, tuple(row))
 
 
-@functools.lru_cache(maxsize=4096)
 def _decode(fields: tuple[str, ...], values: tuple[Any, ...]) -> Order:
     return _build(SimpleNamespace(**dict(zip(fields, values, strict=True))))
 
@@ -214,7 +215,7 @@ async def find_committed(
     """Like find(), as a single statement outside any transaction (the getOrder path)."""
     query, params = _merchants_order(partner_id, merchant_order_no, order_no, False)
     row = await db.first_row(query, params)
-    return to_order(row) if row is not None else None
+    return to_order(row, db.memo) if row is not None else None
 
 
 async def find_by_token(conn: Connection, token: str, *, for_update: bool = False) -> Order | None:

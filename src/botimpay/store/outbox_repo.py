@@ -258,3 +258,21 @@ async def by_notify_id(conn: Connection, notify_id: str) -> OutboxRow | None:
         await conn.execute(select(notifications).where(notifications.c.notify_id == notify_id))
     ).first()
     return _row(row) if row is not None else None
+
+
+async def resend(conn: Connection, notify_id: str, now_ms: int) -> bool:
+    """Makes the notification PENDING and due at `now_ms` with a fresh schedule (attempts
+    0), whatever its state; False if there is no such notification."""
+    result = await conn.execute(
+        update(notifications)
+        .where(notifications.c.notify_id == notify_id)
+        .values(
+            status=NotificationStatus.PENDING.value,
+            attempts=0,
+            next_attempt_at=now_ms,
+            claimed_until=None,
+            delivered_at=None,
+            last_error=None,
+        )
+    )
+    return result.rowcount == 1

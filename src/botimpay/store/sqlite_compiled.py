@@ -4,9 +4,9 @@ For the few statements every API request runs (find an order, insert it, save
 a transition, post to the ledger), SQLAlchemy's per-execution machinery — the
 execution context, parameter processing, the result proxy — cost more than
 SQLite itself. These statements are built once with bind parameters, so they
-compile once; here they are executed on the sqlite3 connection directly, with
-rows as named tuples and integrity errors raised as SQLAlchemy's, so callers
-cannot tell the difference.
+compile once per Database (its StatementCache); here they are executed on the
+sqlite3 connection directly, with rows as named tuples and integrity errors
+raised as SQLAlchemy's, so callers cannot tell the difference.
 """
 
 from __future__ import annotations
@@ -44,17 +44,27 @@ class Compiled:
         return self.row(*raw)
 
 
-_cache: dict[tuple[Executable, tuple[str, ...] | None], Compiled] = {}
+class StatementCache:
+    """The compiled statements of one Database (which owns it: two databases in one
+    process, with their own dialects, never share one), keyed by the prebuilt
+    statement and, for an INSERT, the columns given."""
 
+    __slots__ = ("_compiled",)
 
-def compiled(statement: Executable, dialect: Dialect, params: dict[str, Any]) -> Compiled:
-    """The statement compiled for these parameters (an INSERT's columns are its keys)."""
-    columns = tuple(params) if isinstance(statement, Insert) else None
-    key = (statement, columns)
-    found = _cache.get(key)
-    if found is None:
-        found = _cache[key] = _compile(statement, dialect, columns)
-    return found
+    def __init__(self) -> None:
+        self._compiled: dict[tuple[Executable, tuple[str, ...] | None], Compiled] = {}
+
+    def __len__(self) -> int:
+        return len(self._compiled)
+
+    def compiled(self, statement: Executable, dialect: Dialect, params: dict[str, Any]) -> Compiled:
+        """The statement compiled for these parameters (an INSERT's columns are its keys)."""
+        columns = tuple(params) if isinstance(statement, Insert) else None
+        key = (statement, columns)
+        found = self._compiled.get(key)
+        if found is None:
+            found = self._compiled[key] = _compile(statement, dialect, columns)
+        return found
 
 
 def _row_type(names: list[str]) -> type[tuple[Any, ...]]:

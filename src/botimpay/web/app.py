@@ -22,7 +22,7 @@ from botimpay.errors import InvalidParameter
 from botimpay.gc_tuning import tune_gc
 from botimpay.notify.dispatcher import Dispatcher
 from botimpay.settings import Settings
-from botimpay.web import appshell, checkout, demo_shop, health, merchant_api, qr, sandbox_api
+from botimpay.web import appshell, checkout, demo_shop, health, qr, sandbox_api
 from botimpay.web.docs import OPENAPI_URL, install_docs
 from botimpay.web.fast_path import MerchantApiFastPath
 from botimpay.web.security import SecurityHeaders
@@ -85,7 +85,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> MerchantApiFas
         background = contextlib.AsyncExitStack()
         if settings.run_dispatcher:  # one dispatcher per process; drains on shutdown
             dispatcher = Dispatcher.from_settings(
-                settings, state.db, state.clock, authenticator=state.authenticator
+                settings, state.db, state.clock, signing_keys=state.authenticator.load
             )
             await background.enter_async_context(dispatcher.running())
         try:
@@ -111,7 +111,6 @@ def create_app(settings: Settings, clock: Clock | None = None) -> MerchantApiFas
     app.add_middleware(SecurityHeaders)
     app.add_exception_handler(InvalidParameter, _invalid_parameter)
     app.include_router(health.router)
-    app.include_router(merchant_api.build_router())
     app.include_router(checkout.router)
     app.include_router(qr.router)
     if settings.is_sandbox:  # production has no customer wallets: no sign-in, app shell, demo

@@ -16,7 +16,7 @@ from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
 
-from botimpay.errors import InvalidParameter
+from botimpay.errors import BotimpayError, InvalidParameter
 from botimpay.web.text_guard import refuse_unstorable_text
 
 
@@ -97,8 +97,9 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
     return value
 
 
-class DuplicateKeyError(ValueError):
-    """Raised by the decoder when one JSON object names a key twice."""
+class DuplicateKeyError(BotimpayError, ValueError):
+    """Raised by the decoder when one JSON object names a key twice; parse_json_object
+    turns it into INVALID_PARAMETER, so it never leaves this module."""
 
     def __init__(self, key: str) -> None:
         super().__init__(f"duplicate key {key!r}")

@@ -3,24 +3,28 @@
 Served only when `Settings.docs` is on (default: sandbox); otherwise /docs,
 /openapi.json and the Swagger assets are not routes at all (404).
 
-Request envelopes are added to the components here, since the API reads raw
-bytes (for the signature) instead of letting FastAPI parse the body.
+The merchant API is not a FastAPI route (web/fast_path.py answers it), so its
+paths are written here from merchant_api.OPERATIONS: the Partner-Id and sign
+headers, the request envelope as the body, the signed answer as the 200
+response. The rest of the document is FastAPI's, from the app's routes.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import swagger_ui_bundle  # type: ignore[import-untyped]
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
-from pydantic.json_schema import models_json_schema
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, JsonSchemaValue, models_json_schema
 from starlette.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 
 from botimpay import __version__
-from botimpay.web.merchant_api import OPERATIONS
+from botimpay.web.merchant_api import OPERATIONS, PREFIX, Operation
 
 OPENAPI_URL = "/openapi.json"
 DESCRIPTION = """\
@@ -42,15 +46,71 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
         description=DESCRIPTION,
         routes=app.routes,
     )
-    _, extra = models_json_schema(
-        [(op.request_model, "validation") for op in OPERATIONS],
-        ref_template="#/components/schemas/{model}",
-    )
-    schemas = document.setdefault("components", {}).setdefault("schemas", {})
-    for name, schema in extra.get("$defs", {}).items():
-        schemas.setdefault(name, schema)
+    paths, schemas = merchant_api_paths()
+    document["paths"] = {**paths, **document.get("paths", {})}
+    components = document.setdefault("components", {}).setdefault("schemas", {})
+    for name, schema in schemas.items():
+        components.setdefault(name, schema)
     app.openapi_schema = document
     return document
+
+
+_HEADERS: list[dict[str, Any]] = [
+    {
+        "name": "Partner-Id",
+        "in": "header",
+        "required": True,
+        "schema": {"type": "string", "maxLength": 12},
+    },
+    {
+        "name": "sign",
+        "in": "header",
+        "required": True,
+        "schema": {"type": "string"},
+        "description": "base64 SHA256withRSA over the exact body bytes",
+    },
+]
+
+
+def merchant_api_paths() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The OpenAPI paths of merchant_api.OPERATIONS and the schemas they refer to."""
+    wanted: list[tuple[type[BaseModel], JsonSchemaMode]] = []
+    for op in OPERATIONS:
+        wanted += [(op.request_model, "validation"), (op.response_model, "serialization")]
+    refs, definitions = models_json_schema(
+        list(dict.fromkeys(wanted)), ref_template="#/components/schemas/{model}"
+    )
+    paths = {
+        PREFIX + op.path: {
+            "post": _operation(
+                op, refs[op.request_model, "validation"], refs[op.response_model, "serialization"]
+            )
+        }
+        for op in OPERATIONS
+    }
+    return paths, definitions.get("$defs", {})
+
+
+def _operation(op: Operation, request: JsonSchemaValue, response: JsonSchemaValue) -> Any:
+    return {
+        "tags": ["Merchant API"],
+        "summary": op.summary,
+        "description": op.summary,
+        "operationId": _operation_id(op),
+        "parameters": _HEADERS,
+        "requestBody": {"required": True, "content": {"application/json": {"schema": request}}},
+        "responses": {
+            "200": {
+                "description": "Signed envelope",
+                "content": {"application/json": {"schema": response}},
+            }
+        },
+    }
+
+
+def _operation_id(op: Operation) -> str:
+    """The id FastAPI gave the route that documented the operation before."""
+    return re.sub(r"\W", "_", op.path.replace("/", "_") + PREFIX + op.path) + "_post"
 
 
 def install_docs(app: FastAPI) -> None:

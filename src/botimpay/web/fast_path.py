@@ -1,11 +1,13 @@
-"""The merchant API's own front door, in front of the FastAPI app.
+"""The merchant API's one front door, in front of the FastAPI app.
 
-Every merchant API call is a POST to /sgs/api/..., answered by one pipeline
+Every request under /sgs/api/, whatever its method, is answered by one pipeline
 (merchant_api.handle) that already does its own errors, limits and headers.
 Sending those requests through FastAPI's middleware stack, router and
 dependency machinery cost more per request than the pipeline's own Python;
-this ASGI wrapper hands them to the pipeline directly. Everything else (pages,
-docs, health, the FastAPI routes that document the API) goes to FastAPI.
+this ASGI wrapper adapts each to an ApiCall (the only place that does) and
+hands it to the pipeline directly. A HEAD is answered as a GET without the
+body (same status and headers). Everything else (pages, docs, health) goes to
+FastAPI.
 """
 
 from __future__ import annotations
@@ -15,21 +17,17 @@ from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
 from botimpay.web.body import read_chunks
-from botimpay.web.merchant_api import OPERATIONS_BY_PATH, PREFIX, ApiCall, handle
+from botimpay.web.merchant_api import PREFIX, ApiCall, handle
 
 
 class MerchantApiFastPath:
-    """ASGI app: POST /sgs/api/* straight to the pipeline, the rest to `app`."""
+    """ASGI app: /sgs/api/* (any method) straight to the pipeline, the rest to `app`."""
 
     def __init__(self, app: FastAPI) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] == "http"
-            and scope["method"] == "POST"
-            and scope["path"].startswith(PREFIX)
-        ):
+        if scope["type"] == "http" and scope["path"].startswith(PREFIX):
             await self._merchant_api(scope, receive, send)
             return
         await self.app(scope, receive, send)
@@ -39,14 +37,14 @@ class MerchantApiFastPath:
         for name, value in reversed(scope["headers"]):  # the first of repeated headers wins
             headers[name.decode("latin-1")] = value.decode("latin-1")
         client = scope.get("client")
+        head = scope["method"] == "HEAD"
         call = ApiCall(
+            "GET" if head else scope["method"],
             scope["path"],
             headers,
             client[0] if client else None,
             lambda limit: read_chunks(Request(scope, receive).stream(), headers, limit),
         )
-        payload, answer_headers = await handle(
-            self.app.state.botimpay, call, OPERATIONS_BY_PATH.get(scope["path"])
-        )
+        payload, answer_headers = await handle(self.app.state.botimpay, call)
         await send({"type": "http.response.start", "status": 200, "headers": answer_headers})
-        await send({"type": "http.response.body", "body": payload})
+        await send({"type": "http.response.body", "body": b"" if head else payload})

@@ -1,9 +1,11 @@
 """The signed merchant API under /sgs/api: one pipeline, one handler per endpoint.
 
-Pipeline: Partner-Id → body limit → whitelist, status, rate, signature over
-the raw bytes → JSON → requestTime window → bizContent model → use case.
-Every answer is HTTP 200 with the envelope, signed with the merchant's
-gateway key whenever the merchant is known.
+Pipeline: route (POST to a known path) → Partner-Id → body limit → whitelist,
+status, rate, signature over the raw bytes → JSON → requestTime window →
+bizContent model → use case. Every request under /sgs/api/, whatever its method,
+is answered here (web/fast_path.py adapts it to an ApiCall): HTTP 200 with the
+envelope, signed with the merchant's gateway key whenever the merchant is known.
+A method other than POST or an unknown path is 404 SERVICE_NOT_AVAILABLE.
 """
 
 from __future__ import annotations
@@ -13,10 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import APIRouter
 from pydantic import BaseModel, ValidationError
-from starlette.requests import Request
-from starlette.responses import Response
 
 from botimpay.errors import ApiError, AuthenticationError, InvalidParameter
 from botimpay.protocol import codes
@@ -40,7 +39,8 @@ from botimpay.services.refunds import RefundResult
 from botimpay.services.views import acquire_order, refund_order, refund_summary
 from botimpay.store.driver_errors import is_unstorable_text
 from botimpay.web import schemas
-from botimpay.web.body import parse_json_object, read_body
+from botimpay.web.body import parse_json_object
+from botimpay.web.security import NEUTRAL_HEADERS
 from botimpay.web.state import AppState
 
 log = logging.getLogger("botimpay.api")
@@ -182,21 +182,13 @@ OPERATIONS: tuple[Operation, ...] = (
 
 @dataclass(frozen=True, slots=True)
 class ApiCall:
-    """What the pipeline needs of one HTTP request, however it arrived."""
+    """What the pipeline needs of one HTTP request (made by web/fast_path.py only)."""
 
+    method: str
     path: str
     headers: Mapping[str, str]  # lower-case names
     client_ip: str | None
     body: Callable[[int], Awaitable[bytes]]  # reads the body, refusing more than n bytes
-
-    @classmethod
-    def of(cls, request: Request) -> ApiCall:
-        return cls(
-            request.url.path,
-            request.headers,
-            request.client.host if request.client else None,
-            lambda limit: read_body(request, limit),
-        )
 
 
 def _validate(model: type[BaseModel], data: object, prefix: str) -> Any:
@@ -206,33 +198,50 @@ def _validate(model: type[BaseModel], data: object, prefix: str) -> Any:
         raise InvalidParameter(describe_validation_error(exc, prefix)) from exc
 
 
+def _partner_id(call: ApiCall) -> str:
+    return (call.headers.get("partner-id") or "").strip()
+
+
+async def _merchant(state: AppState, partner_id: str) -> MerchantAuth | None:
+    """The merchant `partner_id` names, if any (checks nothing else)."""
+    return await state.authenticator.load(partner_id) if 0 < len(partner_id) <= 12 else None
+
+
 async def _authenticate(state: AppState, call: ApiCall) -> MerchantAuth:
-    partner_id = (call.headers.get("partner-id") or "").strip()
+    partner_id = _partner_id(call)
     if not partner_id:
         raise InvalidParameter("the Partner-Id header is required")
-    auth = await state.authenticator.load(partner_id) if len(partner_id) <= 12 else None
+    auth = await _merchant(state, partner_id)
     if auth is None:
         raise AuthenticationError(f"unknown Partner-Id {partner_id[:12]}")
     return auth
 
 
+def _no_api(call: ApiCall, operation: Operation | None) -> str:
+    """Why no API answers this request, naming its method and path (cut short, and any
+    character the JSON encoder refuses escaped)."""
+    where = f"{call.method[:16]} {call.path[:128]}"
+    where = where.encode("utf-8", "backslashreplace").decode("utf-8")
+    return f"no API at {where}" if operation is None else f"no API at {where}; it takes POST"
+
+
 OPERATIONS_BY_PATH: dict[str, Operation] = {PREFIX + op.path: op for op in OPERATIONS}
 
 
-async def handle(
-    state: AppState, call: ApiCall, operation: Operation | None
-) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+async def handle(state: AppState, call: ApiCall) -> tuple[bytes, list[tuple[bytes, bytes]]]:
     """Runs the whole pipeline; never raises. The answer: the envelope and its headers."""
     trace = new_trace_code()
     auth: MerchantAuth | None = None
     verified = False
+    operation = OPERATIONS_BY_PATH.get(call.path)
     try:
+        if operation is None or call.method != "POST":
+            auth = await _merchant(state, _partner_id(call))  # only to sign the refusal
+            raise ApiError(codes.SERVICE_NOT_AVAILABLE, _no_api(call, operation))
         auth = await _authenticate(state, call)
         body = await call.body(state.settings.max_body_bytes)
         state.authenticator.check(auth, call.client_ip, body, call.headers.get("sign"))
         verified = True
-        if operation is None:
-            raise ApiError(codes.SERVICE_NOT_AVAILABLE, f"no API at {call.path}")
         envelope: Envelope = _validate(Envelope, parse_json_object(body), "")
         window = check_request_time(envelope.requestTime, state.clock.real_ms())
         if window is not None:
@@ -283,75 +292,4 @@ def _refusal(state: AppState, call: ApiCall, trace: str, exc: ApiError, *, count
     )
 
 
-_ANSWER_HEADERS = (
-    (b"content-type", JSON_UTF8.encode()),
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
-)
-
-
-async def _respond(request: Request, operation: Operation | None) -> Response:
-    """The FastAPI route's answer (the documented routes; POSTs normally take the fast path)."""
-    payload, headers = await handle(request.app.state.botimpay, ApiCall.of(request), operation)
-    response = Response(payload, status_code=200)
-    response.raw_headers = headers
-    return response
-
-
-def _endpoint(operation: Operation) -> Callable[[Request], Awaitable[Response]]:
-    async def endpoint(request: Request) -> Response:
-        return await _respond(request, operation)
-
-    endpoint.__name__ = operation.path.replace("/", "_")
-    endpoint.__doc__ = operation.summary
-    return endpoint
-
-
-async def _unknown(request: Request) -> Response:
-    return await _respond(request, None)
-
-
-def build_router() -> APIRouter:
-    router = APIRouter(tags=["Merchant API"])
-    for operation in OPERATIONS:
-        router.add_api_route(
-            PREFIX + operation.path,
-            _endpoint(operation),
-            methods=["POST"],
-            summary=operation.summary,
-            responses={200: {"model": operation.response_model, "description": "Signed envelope"}},
-            openapi_extra={
-                "parameters": [
-                    {
-                        "name": "Partner-Id",
-                        "in": "header",
-                        "required": True,
-                        "schema": {"type": "string", "maxLength": 12},
-                    },
-                    {
-                        "name": "sign",
-                        "in": "header",
-                        "required": True,
-                        "schema": {"type": "string"},
-                        "description": "base64 SHA256withRSA over the exact body bytes",
-                    },
-                ],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "$ref": f"#/components/schemas/{operation.request_model.__name__}"
-                            }
-                        }
-                    },
-                },
-            },
-        )
-    router.add_api_route(
-        PREFIX + "{rest:path}",
-        _unknown,
-        methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-        include_in_schema=False,
-    )
-    return router
+_ANSWER_HEADERS = ((b"content-type", JSON_UTF8.encode()), *NEUTRAL_HEADERS)

@@ -1,13 +1,18 @@
 """Response models of the merchant API, for the OpenAPI document and for tests.
 
-`extra="forbid"` lets a test prove the responses the gateway sends match them.
+The acquire order and Money are the SDK's own models (`botimpay_sdk.AcquireOrder`,
+`Money`): the shape the SDK parses is the shape documented, written once, and
+tests/services/test_views.py pins services/views.py's output to it. The envelope
+(head, body, `interActionParams` in its wire spelling) and the refund order, which
+carries `originOrderNo` beside the SDK's fields, are drawn here; `extra="forbid"`
+lets a test prove the responses the gateway sends match them.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Literal
 
+from botimpay_sdk import AcquireOrder, Money
 from pydantic import BaseModel, ConfigDict, Field
 
 from botimpay.protocol.fields import Timestamp
@@ -24,11 +29,6 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class MoneyOut(Strict):
-    amount: Decimal
-    currency: Literal["AED"]
-
-
 class ResponseHead(Strict):
     applyStatus: Literal["SUCCESS", "FAIL", "ERROR"]
     code: str = Field(max_length=10, examples=["0"])
@@ -36,99 +36,17 @@ class ResponseHead(Strict):
     traceCode: str
 
 
-class AmountDetailOut(Strict):
-    amount: MoneyOut | None = None
-    discountableAmount: MoneyOut | None = None
-    vatAmount: MoneyOut | None = None
-    tipAmount: MoneyOut | None = None
-
-
-class GoodsDetailOut(Strict):
-    body: str | None = None
-    categoriesTree: str | None = None
-    goodsCategory: str | None = None
-    goodsId: str | None = None
-    goodsName: str | None = None
-    price: MoneyOut | None = None
-    quantity: Decimal | None = None
-    showUrl: str | None = None
-
-
-class TerminalDetailOut(Strict):
-    operatorId: str | None = None
-    storeId: str | None = None
-    terminalId: str | None = None
-    merchantName: str | None = None
-    storeName: str | None = None
-
-
-class AccessoryContentOut(Strict):
-    amountDetail: AmountDetailOut
-    goodsDetail: GoodsDetailOut
-    terminalDetail: TerminalDetailOut
-
-
-class SharingInfoOut(Strict):
-    sharingIdentitySeqId: int
-    sharingMemo: str
-    sharingAmount: MoneyOut
-    sharingMid: str | None = None
-
-
-class PromotionInfoOut(Strict):
-    appliedRewardId: str
-    settleFlag: str
-
-
-class PaymentInfoOut(Strict):
-    paidAmount: MoneyOut
-    paidTime: int
-    payerMid: str | None = None
-    payChannel: Literal["BALANCE", "CARD"]
-    payerFeeAmount: MoneyOut
-    payeeFeeAmount: MoneyOut
-    settlementAmount: MoneyOut
-
-
-class AcquireOrderOut(Strict):
-    """The reference's AcquireOrder (retrieve-order-detail.mdx)."""
-
-    merchantOrderNo: str
-    orderNo: str
-    status: Literal["CREATED", "PAID_SUCCESS", "SETTLED", "FAILURE"]
-    product: str
-    totalAmount: MoneyOut
-    payeeMid: str
-    expiredTime: int
-    subject: str
-    requestTime: int
-    paySceneCode: str
-    paySceneParams: dict[str, str]
-    accessoryContent: AccessoryContentOut
-    revoked: Literal["true", "false"]
-    notifyUrl: str | None = None
-    subjectAr: str | None = None
-    reserved: str | None = None
-    deviceId: str | None = None
-    secondaryMerchantId: str | None = None
-    riskInfo: str | None = None
-    sharingInfoList: list[SharingInfoOut] | None = None
-    promotionInfoList: list[PromotionInfoOut] | None = None
-    failCode: str | None = None
-    failDes: str | None = None
-
-
 class InterActionParams(Strict):
     tokenUrl: str = Field(examples=["http://127.0.0.1:8000/pay-page/main?ft=abc&t=1581493898000"])
 
 
 class PlaceOrderBody(Strict):
-    acquireOrder: AcquireOrderOut
+    acquireOrder: AcquireOrder
     interActionParams: InterActionParams | None = None
 
 
 class OrderBody(Strict):
-    acquireOrder: AcquireOrderOut
+    acquireOrder: AcquireOrder
 
 
 class PlaceOrderResponse(Strict):
@@ -149,8 +67,8 @@ class RefundOrderOut(Strict):
     originMerchantOrderNo: str
     originOrderNo: str
     status: Literal["CREATED", "REFUNDED_SETTLED", "SUCCESS", "FAILURE"]
-    amount: MoneyOut
-    feeRefunded: MoneyOut
+    amount: Money
+    feeRefunded: Money
     reason: str | None = None
     operatorName: str | None = None
     notifyUrl: str | None = None
@@ -162,8 +80,8 @@ class RefundOrderOut(Strict):
 
 
 class RefundSummaryOut(Strict):
-    acquireAmount: MoneyOut
-    remainRefundAmount: MoneyOut
+    acquireAmount: Money
+    remainRefundAmount: Money
 
 
 class RefundBody(Strict):

@@ -18,6 +18,13 @@ SESSION_COOKIE = "bp_session"
 CSRF_COOKIE = "bp_csrf"
 CSRF_FIELD = "csrf_token"
 
+# The headers every answer carries: the merchant API's (sent by the fast path, which
+# bypasses the middleware below) and every page's, to which SecurityHeaders adds them.
+NEUTRAL_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+)
+
 
 def content_security_policy(nonce: str, *, frame_src: str = "'self'") -> str:
     return "; ".join(
@@ -53,10 +60,7 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 names = {name.lower() for name, _ in headers}
-                extra = [
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"no-referrer"),
-                ]
+                extra = list(NEUTRAL_HEADERS)
                 content_type = dict(headers).get(b"content-type", b"")
                 if (
                     content_type.startswith(b"text/html")

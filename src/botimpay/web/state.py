@@ -1,4 +1,4 @@
-"""What a running app holds: settings, database, clock and services.
+"""What a running app holds: settings, database, clock, services and page templates.
 
 Built in the lifespan of create_app and kept on `app.state.botimpay`.
 """
@@ -6,6 +6,8 @@ Built in the lifespan of create_app and kept on `app.state.botimpay`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from jinja2 import Environment
 
 from botimpay.clock import Clock
 from botimpay.netguard import NotifyGuard
@@ -19,6 +21,7 @@ from botimpay.services.settlement import SettlementService
 from botimpay.services.wallets import WalletService
 from botimpay.settings import Settings
 from botimpay.store.database import Database, open_database
+from botimpay.web.templating import build_environment
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +37,7 @@ class AppState:
     refunds: RefundService
     settlement: SettlementService
     sandbox_clock: SandboxClock
+    templates: Environment
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None) -> AppState:
@@ -58,4 +62,5 @@ class AppState:
             refunds=RefundService(db, clock, notify_guard=notify_guard),
             settlement=SettlementService(db, clock, delay_ms=settings.settle_delay_ms),
             sandbox_clock=SandboxClock(db, clock),
+            templates=build_environment(),
         )

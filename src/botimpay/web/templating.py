@@ -1,7 +1,9 @@
-"""Server-rendered pages: one Jinja2 environment, autoescaped, with a CSP nonce.
+"""Server-rendered pages: one Jinja2 environment per app, autoescaped, with a CSP nonce.
 
-Every page gets `csp_nonce` for its (rare) inline script or style; everything
-else is served from /static under a strict Content-Security-Policy.
+The environment (and its cache of compiled templates) is built with the app's
+state and kept there (`AppState.templates`), so two apps never share one. Every
+page gets `csp_nonce` for its (rare) inline script or style; everything else is
+served from /static under a strict Content-Security-Policy.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ def _aed(value: Money) -> str:
 
 
 def build_environment() -> Environment:
+    """The pages' environment: templates from TEMPLATES, compiled once each per app."""
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html", "xml"], default=True),
@@ -36,9 +39,6 @@ def build_environment() -> Environment:
     return env
 
 
-_ENV = build_environment()
-
-
 def render(
     request: Request,
     template: str,
@@ -47,7 +47,9 @@ def render(
     status_code: int = 200,
     headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    """Renders `template` with the request's CSP nonce in the context."""
+    """Renders `template` with the environment of the request's app and the request's
+    CSP nonce in the context."""
+    env: Environment = request.app.state.botimpay.templates
     nonce = getattr(request.state, "csp_nonce", "")
-    html = _ENV.get_template(template).render(request=request, csp_nonce=nonce, **context)
+    html = env.get_template(template).render(request=request, csp_nonce=nonce, **context)
     return HTMLResponse(html, status_code=status_code, headers=headers)
