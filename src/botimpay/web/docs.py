@@ -16,7 +16,6 @@ from typing import Any
 
 import swagger_ui_bundle  # type: ignore[import-untyped]
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, JsonSchemaValue, models_json_schema
@@ -120,10 +119,24 @@ def install_docs(app: FastAPI) -> None:
 
     @app.get("/docs", include_in_schema=False)
     async def swagger_ui() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url=OPENAPI_URL,
-            title="botimpay merchant API",
-            swagger_js_url="/_swagger/swagger-ui-bundle.js",
-            swagger_css_url="/_swagger/swagger-ui.css",
-            swagger_favicon_url="/_swagger/favicon-32x32.png",
-        )
+        return HTMLResponse(_DOCS_PAGE)
+
+
+# Swagger UI started by a file (static/docs.js), not an inline script: the strict CSP
+# (script-src 'self' 'nonce-…') blocks FastAPI's stock page, which rendered blank.
+_DOCS_PAGE = f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>botimpay merchant API</title>
+<link rel="icon" href="/_swagger/favicon-32x32.png">
+<link rel="stylesheet" href="/_swagger/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui" data-openapi-url="{OPENAPI_URL}"></div>
+<script src="/_swagger/swagger-ui-bundle.js"></script>
+<script src="/static/docs.js"></script>
+</body>
+</html>
+"""
