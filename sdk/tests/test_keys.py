@@ -195,3 +195,14 @@ def test_raw_der_is_taken_as_given() -> None:
     numbers = load_private_key(der).private_numbers()
     assert load_private_key(der_file).private_numbers() == numbers
     assert load_private_key(base64.b64encode(der).decode()).private_numbers() == numbers
+
+
+def test_a_missing_key_file_is_named_with_the_path_tried(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The quick start run outside the repository root: the relative path names nothing
+    here, and the error says which absolute path was tried."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as info:
+        load_private_key("botimpay-keys/demo-merchant-private.pem")
+    assert str(tmp_path / "botimpay-keys" / "demo-merchant-private.pem") in str(info.value)

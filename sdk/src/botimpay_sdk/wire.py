@@ -180,10 +180,23 @@ def _key_bytes(source: str | bytes | os.PathLike[str], what: str) -> tuple[bytes
         return raw, None  # raw DER (an ASN.1 SEQUENCE), taken as given
     der = _base64_der(stripped)
     if der is None:
+        tried = _path_tried(source)
         raise ConfigError(
             f"{what} is neither PEM text, base64 DER nor the path of an existing file"
+            + (f" (no file at {tried})" if tried else "")
         )
     return der, None
+
+
+def _path_tried(source: str | bytes) -> str | None:
+    """The absolute path a one-line text would name, for the error: a relative path is
+    taken from the current directory, which is where a quick start run elsewhere fails."""
+    if not isinstance(source, str) or "\n" in source.strip() or len(source) >= _MAX_PATH_LENGTH:
+        return None
+    try:
+        return str(Path(source.strip()).expanduser().absolute())
+    except (OSError, ValueError):
+        return None
 
 
 def _existing_file(text: str) -> Path | None:
