@@ -128,6 +128,18 @@ def test_retry_schedule_runs_on_business_time_then_gives_up(
     assert "#8" in table
     assert "HTTP_ERROR 500" in table
 
+    # A resend starts a new round of the schedule; the attempts keep their numbers.
+    gateway.cli("notify", "resend", view["notifyId"])
+    rx.wait_for(9)
+    wait_attempts(gateway, order_no, 9)
+    [view] = notifications(gateway, order_no)
+    assert (view["status"], view["attempts"]) == ("PENDING", 9), view
+    assert view["history"][-1]["attempt"] == 9
+    advance(gateway, RETRY_DELAYS_S[0])  # the first delay of a round, not "give up"
+    rx.wait_for(10)
+    wait_attempts(gateway, order_no, 10)
+    assert "#10" in gateway.cli("notify", "list", "--order", order_no).stdout
+
 
 def test_any_case_of_success_stops_the_retries(fresh_gateway: Fresh, receiver: Make) -> None:
     rx = receiver(rx_script.WRONG_BODY, default=rx_script.SUCCESS_LOWER)
@@ -192,7 +204,9 @@ def test_resend_delivers_again_with_the_same_notify_id(
     [view] = wait_notifications(
         gateway, lambda v: v[0]["status"] == "DELIVERED" and len(v[0]["history"]) == 2, order_no
     )
-    assert view["attempts"] == 1  # a fresh schedule; both attempts stay in the history
+    # Attempts keep counting across a resend (it was numbered #1 again, issue 13)
+    assert view["attempts"] == 2
+    assert [a["attempt"] for a in view["history"]] == [1, 2]
     rx.assert_quiet(2, 0.5)
 
     unknown = gateway.cli("notify", "resend", "00000000000000000000", check=False)

@@ -1,7 +1,8 @@
 """Operator views of the outbox: notifications with their attempt history, and resending one.
 
 Used by `botimpay notify list` and `botimpay notify resend`. A resent
-notification keeps its notify_id and starts a fresh schedule (attempts 0, due now).
+notification keeps its notify_id and starts a fresh round of the schedule, due now;
+its attempts keep counting, so the next one is numbered after the last.
 """
 
 from __future__ import annotations
@@ -60,8 +61,8 @@ async def list_notifications(
 async def resend(db: Database, notify_id: str) -> int:
     """Makes the notification PENDING and due now (business time); returns that time.
 
-    Works on DELIVERED and FAILED notifications too; the attempt count starts
-    again at 0, earlier attempts stay in the history.
+    Works on DELIVERED and FAILED notifications too; the retry schedule starts a new
+    round, attempts keep their numbers and earlier ones stay in the history.
     """
     async with db.write() as conn:
         now = Clock(offset_ms=await settings_repo.clock_offset(conn)).now_ms()

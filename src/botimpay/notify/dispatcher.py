@@ -370,7 +370,7 @@ class Dispatcher:
     ) -> Verdict:
         attempt_no = row.attempts + 1
         finished_at = self.clock.now_ms()
-        delay = next_attempt_delay(attempt_no)
+        delay = next_attempt_delay(attempt_no - row.round_start)  # position in this round
         if result.outcome is Outcome.SUCCESS:
             status, verdict, next_at = NotificationStatus.DELIVERED, Verdict.DELIVERED, finished_at
         elif delay is None:

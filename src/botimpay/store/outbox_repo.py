@@ -31,6 +31,7 @@ class OutboxRow:
     payload: str
     status: NotificationStatus
     attempts: int
+    round_start: int  # attempts made before the current round of the schedule
     next_attempt_at: int
     created_at: int
     delivered_at: int | None
@@ -48,6 +49,7 @@ def _row(row: Any) -> OutboxRow:
         payload=row.payload,
         status=NotificationStatus(row.status),
         attempts=int(row.attempts),
+        round_start=int(row.round_start),
         next_attempt_at=int(row.next_attempt_at),
         created_at=int(row.created_at),
         delivered_at=row.delivered_at,
@@ -261,14 +263,15 @@ async def by_notify_id(conn: Connection, notify_id: str) -> OutboxRow | None:
 
 
 async def resend(conn: Connection, notify_id: str, now_ms: int) -> bool:
-    """Makes the notification PENDING and due at `now_ms` with a fresh schedule (attempts
-    0), whatever its state; False if there is no such notification."""
+    """Makes the notification PENDING and due at `now_ms` with a fresh round of the
+    schedule, whatever its state; attempts keep counting (the next one is numbered after
+    the last). False if there is no such notification."""
     result = await conn.execute(
         update(notifications)
         .where(notifications.c.notify_id == notify_id)
         .values(
             status=NotificationStatus.PENDING.value,
-            attempts=0,
+            round_start=notifications.c.attempts,
             next_attempt_at=now_ms,
             claimed_until=None,
             delivered_at=None,

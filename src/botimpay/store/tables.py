@@ -255,6 +255,9 @@ notifications = Table(
     Column("payload", Text, nullable=False),
     Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False),
+    # `attempts` when the current round of the retry schedule began (0; a resend sets it
+    # to `attempts`): attempts keep their numbers, the schedule starts again.
+    Column("round_start", Integer, nullable=False, server_default="0"),
     Column("next_attempt_at", BigInteger, nullable=False),
     Column("claimed_until", BigInteger),
     Column("created_at", BigInteger, nullable=False),
@@ -263,6 +266,7 @@ notifications = Table(
     CheckConstraint("kind IN ('PAYMENT', 'REFUND')", name="kind"),
     CheckConstraint("status IN ('PENDING', 'DELIVERED', 'FAILED')", name="status"),
     CheckConstraint("attempts >= 0", name="attempts_non_negative"),
+    CheckConstraint("round_start >= 0 AND round_start <= attempts", name="round_start_range"),
 )
 Index("ix_notifications_due", notifications.c.status, notifications.c.next_attempt_at)
 Index("ix_notifications_subject_no", notifications.c.subject_no)
