@@ -113,8 +113,9 @@ class WalletService:
                 Reason.SIGN_IN_FAILED,
                 f"The verification code is wrong. {member.otp_lock.attempts_left()} attempts left.",
             )
-        if after_right_otp(member) != member:
-            member = after_right_otp(member)
+        cleared = after_right_otp(member)
+        if cleared != member:  # earlier wrong codes are forgiven
+            member = cleared
             await members_repo.save_otp_state(conn, member)
         token = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(24)
