@@ -52,6 +52,11 @@ class Settings:
     # /metrics is off without one.
     docs: bool = True
     metrics_token: str = ""
+    # The merchant API's request log: written every flush interval; each merchant's
+    # newest rows are kept (0: no limit), and/or the last days of business time (0: all).
+    request_log_flush_ms: int = 200
+    request_log_max_rows: int = 100_000
+    request_log_days: int = 0
 
     @property
     def is_sandbox(self) -> bool:

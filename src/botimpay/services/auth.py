@@ -14,10 +14,12 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from botimpay.clock import Clock
+from botimpay.domain.faults import ArmedFault
 from botimpay.domain.merchant import Merchant
 from botimpay.errors import ApiError, AuthenticationError
 from botimpay.protocol import codes, signing
-from botimpay.store import merchants_repo
+from botimpay.store import faults_repo, merchants_repo, testplan_repo
 from botimpay.store.database import Database
 
 
@@ -28,6 +30,10 @@ class MerchantAuth:
     merchant: Merchant
     public_keys: tuple[rsa.RSAPublicKey, ...]
     gateway_key: rsa.RSAPrivateKey
+    # sandbox only: the faults armed for the merchant, and whether a test-plan run waits
+    # for its next new order (both part of the revision the cache is keyed by)
+    faults: tuple[ArmedFault, ...] = ()
+    run_waiting: bool = False
 
     def sign(self, data: bytes) -> str:
         return signing.sign(self.gateway_key, data)
@@ -82,8 +88,13 @@ class Authenticator:
         db: Database,
         rate_limiter: RateLimiter,
         failure_limiter: RateLimiter | None = None,
+        *,
+        sandbox: bool = False,
+        clock: Clock | None = None,
     ) -> None:
         self.db = db
+        self.sandbox = sandbox
+        self.clock = clock or Clock()
         self.rate_limiter = rate_limiter  # per merchant: spent only by verified requests
         self.failure_limiter = failure_limiter or RateLimiter(0)  # per client IP: refusals
         self._known: dict[str, tuple[int, MerchantAuth]] = {}
@@ -102,14 +113,23 @@ class Authenticator:
         known = self._known.get(partner_id)
         if known is not None and known[0] == revision:
             return known[1]
+        armed: tuple[ArmedFault, ...] = ()
+        run_waiting = False
         async with self.db.read() as conn:
             record = await merchants_repo.load(conn, partner_id)
+            if record is not None and self.sandbox:
+                armed = tuple(
+                    await faults_repo.for_merchant(conn, partner_id, self.clock.real_ms())
+                )
+                run_waiting = await testplan_repo.waiting(conn, partner_id) is not None
         if record is None:
             return None
         auth = MerchantAuth(
             merchant=record.merchant,
             public_keys=tuple(self._public_key(key.public_key_der) for key in record.keys),
             gateway_key=self._private_key(record.gateway_private_key),
+            faults=armed,
+            run_waiting=run_waiting,
         )
         self._known[partner_id] = (record.revision, auth)
         return auth

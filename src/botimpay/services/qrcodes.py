@@ -21,6 +21,8 @@ MAX_DATA_BYTES = 2048  # UTF-8; level M holds 2,331 bytes, so anything within th
 def data_bytes(data: str) -> int:
     """The size QR capacity is counted in: UTF-8 bytes, not characters ("€" is 3)."""
     return len(data.encode("utf-8", "surrogatepass"))
+
+
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 24_000_000  # a 6000 x 4000 photo; more is refused before decoding
 _DECODE_EDGE = 1600  # large photos are scaled down to this longest edge first

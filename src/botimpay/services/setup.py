@@ -87,7 +87,7 @@ async def _demo_private_key(db: Database) -> str:
 
 
 async def database_mode(db: Database) -> str | None:
-    """"sandbox" or "production" as `init` recorded it. A database initialised before
+    """ "sandbox" or "production" as `init` recorded it. A database initialised before
     the mode was recorded counts as sandbox when it holds the demo merchant, its key or
     a test wallet; None when nothing says (no schema yet, or no sandbox data)."""
     async with db.read() as conn:

@@ -104,7 +104,8 @@ async def revision(db: Database, partner_id: str) -> int | None:
     return None if row is None else int(row.revision)
 
 
-async def _bump(conn: Connection, partner_id: str) -> None:
+async def bump_revision(conn: Connection, partner_id: str) -> None:
+    """Marks the merchant changed: every API process reloads it on its next request."""
     await conn.execute(
         update(merchants)
         .where(merchants.c.partner_id == partner_id)
@@ -131,7 +132,7 @@ async def add_key(
             created_at=now_ms,
         )
     )
-    await _bump(conn, partner_id)
+    await bump_revision(conn, partner_id)
 
 
 async def count_keys(conn: Connection, partner_id: str) -> int:
@@ -149,7 +150,7 @@ async def remove_key(conn: Connection, partner_id: str, fingerprint: str) -> boo
             merchant_keys.c.partner_id == partner_id, merchant_keys.c.fingerprint == fingerprint
         )
     )
-    await _bump(conn, partner_id)
+    await bump_revision(conn, partner_id)
     return bool(result.rowcount)
 
 

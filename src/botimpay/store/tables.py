@@ -285,3 +285,75 @@ notification_attempts = Table(
     Column("response_excerpt", String(500)),
 )
 Index("ix_notification_attempts_notification_id", notification_attempts.c.notification_id)
+
+# The merchant API's request log: one row per call, written in batches off the hot path.
+api_requests = Table(
+    "api_requests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("trace_code", String(64), nullable=False),
+    Column("received_at", BigInteger, nullable=False),  # wall-clock ms
+    Column("business_at", BigInteger, nullable=False),  # business-clock ms
+    # the merchant, when the Partner-Id named one; else NULL and the claim as given
+    Column("partner_id", String(12), nullable=True),
+    Column("claimed_partner_id", String(64), nullable=True),
+    Column("operation", String(160), nullable=False),
+    Column("merchant_order_no", String(64), nullable=True),
+    Column("order_no", String(64), nullable=True),
+    Column("refund_merchant_order_no", String(64), nullable=True),
+    Column("code", String(16), nullable=True),  # head.code; NULL when no answer was sent
+    Column("msg", String(64), nullable=True),
+    Column("order_status", String(32), nullable=True),  # acquireOrder.status answered
+    Column("latency_us", BigInteger, nullable=False),
+    Column("client_ip", String(64), nullable=True),
+    Column("request_body", Text, nullable=False),
+    Column("response_body", Text, nullable=False),
+    Column("fault", String(64), nullable=True),
+    Column("detail", String(300), nullable=True),
+)
+Index("ix_api_requests_trace_code", api_requests.c.trace_code)
+Index("ix_api_requests_partner_id_id", api_requests.c.partner_id, api_requests.c.id)
+Index(
+    "ix_api_requests_partner_id_merchant_order_no",
+    api_requests.c.partner_id,
+    api_requests.c.merchant_order_no,
+)
+Index("ix_api_requests_business_at", api_requests.c.business_at)
+
+# Sandbox faults a merchant armed against itself (domain.faults).
+faults = Table(
+    "faults",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("partner_id", String(12), ForeignKey("merchants.partner_id"), nullable=False),
+    Column("operation", String(64), nullable=False),
+    Column("fault", String(64), nullable=False),
+    Column("applied", Boolean, nullable=False),
+    Column("hold_ms", Integer, nullable=False),
+    Column("merchant_order_no", String(64), nullable=True),
+    Column("remaining", Integer, nullable=True),
+    Column("expires_at", BigInteger, nullable=True),
+    Column("run_id", String(32), nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+    CheckConstraint("remaining IS NULL OR remaining >= 0", name="remaining_non_negative"),
+    CheckConstraint("hold_ms >= 0", name="hold_ms_non_negative"),
+)
+Index("ix_faults_partner_id", faults.c.partner_id)
+
+# Test-plan case runs (domain.testplan): bound to the merchant's next new order.
+testplan_runs = Table(
+    "testplan_runs",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("partner_id", String(12), ForeignKey("merchants.partner_id"), nullable=False),
+    Column("case_no", String(3), nullable=False),
+    Column("time_scale", String(16), nullable=False),  # a Decimal, as text
+    Column("status", String(8), nullable=False),
+    Column("merchant_order_no", String(64), nullable=True),
+    Column("created_at", BigInteger, nullable=False),  # wall-clock ms
+    Column("bound_at", BigInteger, nullable=True),
+    Column("finished_at", BigInteger, nullable=True),
+    Column("report", Text, nullable=True),  # the final report, JSON
+    CheckConstraint("status IN ('PENDING', 'PASS', 'FAIL')", name="status"),
+)
+Index("ix_testplan_runs_partner_id", testplan_runs.c.partner_id)

@@ -83,6 +83,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> MerchantApiFas
         if settings.run_sweeper:
             tasks.append(asyncio.create_task(_sweep_forever(state), name="expiry-sweeper"))
         background = contextlib.AsyncExitStack()
+        # the request log prunes where the sweeper runs (one process of a deployment)
+        await background.enter_async_context(state.request_log.running(prune=settings.run_sweeper))
         if settings.run_dispatcher:  # one dispatcher per process; drains on shutdown
             dispatcher = Dispatcher.from_settings(
                 settings, state.db, state.clock, signing_keys=state.authenticator.load

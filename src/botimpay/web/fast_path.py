@@ -12,11 +12,14 @@ FastAPI.
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
 from botimpay.web.body import read_chunks
+from botimpay.web.http_limits import DROP_EXTENSION
 from botimpay.web.merchant_api import PREFIX, ApiCall, handle
 
 
@@ -45,6 +48,23 @@ class MerchantApiFastPath:
             client[0] if client else None,
             lambda limit: read_chunks(Request(scope, receive).stream(), headers, limit),
         )
-        payload, answer_headers = await handle(self.app.state.botimpay, call)
-        await send({"type": "http.response.start", "status": 200, "headers": answer_headers})
-        await send({"type": "http.response.body", "body": b"" if head else payload})
+        answer = await handle(self.app.state.botimpay, call)
+        if answer.drop:
+            await _drop(scope, send)
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": answer.headers})
+        await send({"type": "http.response.body", "body": b"" if head else answer.payload})
+
+
+async def _drop(scope: Scope, send: Send) -> None:
+    """Closes the connection without an answer. Under our uvicorn protocol the transport
+    is aborted; under any other server the answer is cut off after its status line."""
+    drop = scope.get("extensions", {}).get(DROP_EXTENSION)
+    if drop is not None:
+        drop["abort"]()
+        for _ in range(3):  # let the server see the connection gone before we return
+            await asyncio.sleep(0)
+        return
+    await send(
+        {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1")]}
+    )

@@ -40,6 +40,9 @@ LINGER_BYTES = 1024 * 1024  # ... or this many dropped bytes, then the connectio
 _BODY = b"request header fields too large\n"
 
 
+DROP_EXTENSION = "botimpay.drop"
+
+
 class HeadTooLarge(BotimpayError):
     """Raised inside the parser's callbacks when a request head is over a limit;
     the protocol answers 431. Never leaves this module."""
@@ -103,6 +106,8 @@ class HeaderLimitedProtocol(HttpToolsProtocol):
             size += len(name) + len(value)
         if size > self.max_header_bytes:
             raise HeadTooLarge(f"{size} bytes, more than {self.max_header_bytes}")
+        # lets the front door close a connection without an answer (a TIMEOUT fault)
+        self.scope.setdefault("extensions", {})[DROP_EXTENSION] = {"abort": self.transport.abort}
         super().on_headers_complete()
 
     def _refuse(self, reason: str) -> None:

@@ -11,14 +11,17 @@ A method other than POST or an unknown path is 404 SERVICE_NOT_AVAILABLE.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from botimpay.domain.request_log import RequestRecord, body_text, storable
 from botimpay.errors import ApiError, AuthenticationError, InvalidParameter
 from botimpay.protocol import codes
+from botimpay.protocol.codes import ResponseCode
 from botimpay.protocol.envelope import (
     ApplyStatus,
     check_request_time,
@@ -38,7 +41,7 @@ from botimpay.services.auth import MerchantAuth
 from botimpay.services.refunds import RefundResult
 from botimpay.services.views import acquire_order, refund_order, refund_summary
 from botimpay.store.driver_errors import is_unstorable_text
-from botimpay.web import schemas
+from botimpay.web import faulting, schemas
 from botimpay.web.body import parse_json_object
 from botimpay.web.security import NEUTRAL_HEADERS
 from botimpay.web.state import AppState
@@ -228,56 +231,151 @@ def _no_api(call: ApiCall, operation: Operation | None) -> str:
 OPERATIONS_BY_PATH: dict[str, Operation] = {PREFIX + op.path: op for op in OPERATIONS}
 
 
-async def handle(state: AppState, call: ApiCall) -> tuple[bytes, list[tuple[bytes, bytes]]]:
-    """Runs the whole pipeline; never raises. The answer: the envelope and its headers."""
-    trace = new_trace_code()
+@dataclass(slots=True)
+class _Seen:
+    """What the pipeline learnt of a call on its way, for the request log."""
+
     auth: MerchantAuth | None = None
-    verified = False
+    verified: bool = False
+    body: bytes = b""
+    biz: Any = None
+    code: ResponseCode = codes.SUCCESS
+    fault: str | None = None
+    detail: str | None = None
+    order_status: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The pipeline's answer: the envelope and its headers, or (`drop`) no answer at all:
+    the connection is closed (a TIMEOUT fault)."""
+
+    payload: bytes
+    headers: list[tuple[bytes, bytes]]
+    drop: bool = False
+
+
+async def _run_call(
+    state: AppState, call: ApiCall, operation: Operation, seen: _Seen
+) -> tuple[dict[str, Any] | None, bool]:
+    """Authentication to use case; the result, and whether to drop the connection."""
+    auth = seen.auth = await _authenticate(state, call)
+    seen.body = await call.body(state.settings.max_body_bytes)
+    state.authenticator.check(auth, call.client_ip, seen.body, call.headers.get("sign"))
+    seen.verified = True
+    envelope: Envelope = _validate(Envelope, parse_json_object(seen.body), "")
+    window = check_request_time(envelope.requestTime, state.clock.real_ms())
+    if window is not None:
+        raise ApiError(window, "requestTime must be within 15 minutes of the current time")
+    biz = seen.biz = _validate(operation.biz_model, envelope.bizContent, "bizContent")
+    fault = await faulting.pick(
+        state, auth, call.headers, operation.path, getattr(biz, "merchantOrderNo", None)
+    )
+    if fault is not None:
+        seen.fault = fault.label
+    outcome = await faulting.run(
+        fault, lambda: operation.handler(state, auth, biz, envelope.requestTime)
+    )
+    return outcome.result, outcome.drop
+
+
+async def handle(state: AppState, call: ApiCall) -> Answer:
+    """Runs the whole pipeline and logs the call; never raises."""
+    started = time.perf_counter_ns()
+    received_at = state.clock.real_ms()
+    trace = new_trace_code()
+    seen = _Seen()
     operation = OPERATIONS_BY_PATH.get(call.path)
+    drop = False
     try:
         if operation is None or call.method != "POST":
-            auth = await _merchant(state, _partner_id(call))  # only to sign the refusal
+            seen.auth = await _merchant(state, _partner_id(call))  # only to sign the refusal
             raise ApiError(codes.SERVICE_NOT_AVAILABLE, _no_api(call, operation))
-        auth = await _authenticate(state, call)
-        body = await call.body(state.settings.max_body_bytes)
-        state.authenticator.check(auth, call.client_ip, body, call.headers.get("sign"))
-        verified = True
-        envelope: Envelope = _validate(Envelope, parse_json_object(body), "")
-        window = check_request_time(envelope.requestTime, state.clock.real_ms())
-        if window is not None:
-            raise ApiError(window, "requestTime must be within 15 minutes of the current time")
-        biz = _validate(operation.biz_model, envelope.bizContent, "bizContent")
-        result = await operation.handler(state, auth, biz, envelope.requestTime)
-        payload = encode_response(codes.SUCCESS, trace_code=trace, body=result)
-    except AuthenticationError as exc:
-        log.info("trace=%s path=%s refused: %s", trace, call.path, exc.message)
-        payload = _refusal(state, call, trace, exc, counted=True)
+        result, drop = await _run_call(state, call, operation, seen)
+        payload = b""
+        if not drop:
+            assert result is not None
+            status = result.get("acquireOrder", {}).get("status")
+            seen.order_status = status if isinstance(status, str) else None
+            payload = encode_response(codes.SUCCESS, trace_code=trace, body=result)
+    except faulting.Injected as injected:
+        seen.code = injected.code
+        payload = encode_response(injected.code, trace_code=trace)
     except ApiError as exc:
-        counted = not verified and exc.code is not codes.RATE_LIMIT_REJECT
-        payload = _refusal(state, call, trace, exc, counted=counted)
-        log.info("trace=%s path=%s code=%s %s", trace, call.path, exc.code.code, exc.message)
+        counted = isinstance(exc, AuthenticationError) or (
+            not seen.verified and exc.code is not codes.RATE_LIMIT_REJECT
+        )
+        seen.code, seen.detail = exc.code, exc.message
+        payload = _refusal(state, call, trace, exc, counted=counted, seen=seen)
     except Exception as exc:
         if not is_unstorable_text(exc):
             log.exception("trace=%s path=%s unexpected error", trace, call.path)
+            seen.code = codes.SYSTEM_ERROR
             payload = encode_response(codes.SYSTEM_ERROR, trace_code=trace)
         else:  # the second line behind body.py's check: a gap is a 400, and is logged
             kind = type(exc).__name__
             log.warning("trace=%s path=%s unstorable text reached %s", trace, call.path, kind)
-            payload = encode_response(
-                codes.INVALID_PARAMETER,
-                trace_code=trace,
-                detail="a text value contains a character that cannot be stored",
-            )
+            seen.code = codes.INVALID_PARAMETER
+            seen.detail = "a text value contains a character that cannot be stored"
+            payload = encode_response(codes.INVALID_PARAMETER, trace_code=trace, detail=seen.detail)
     headers = [*_ANSWER_HEADERS, (b"content-length", str(len(payload)).encode())]
-    if auth is not None:
-        headers.append((b"sign", auth.sign(payload).encode()))
-    return payload, headers
+    if seen.auth is not None:
+        headers.append((b"sign", seen.auth.sign(payload).encode()))
+    state.request_log.record(
+        _record(state, call, trace, received_at, started, seen, payload, drop=drop)
+    )
+    return Answer(payload, headers, drop)
 
 
-def _refusal(state: AppState, call: ApiCall, trace: str, exc: ApiError, *, counted: bool) -> bytes:
+def _text_ref(biz: Any, name: str) -> str | None:
+    value = getattr(biz, name, None)
+    return storable(value, 64) if isinstance(value, str) else None
+
+
+def _record(
+    state: AppState,
+    call: ApiCall,
+    trace: str,
+    received_at: int,
+    started_ns: int,
+    seen: _Seen,
+    payload: bytes,
+    *,
+    drop: bool,
+) -> RequestRecord:
+    auth = seen.auth
+    claimed = None if auth is not None else storable(_partner_id(call), 64) or None
+    path = call.path.removeprefix(PREFIX) if call.path in OPERATIONS_BY_PATH else call.path
+    return RequestRecord(
+        trace_code=trace,
+        received_at=received_at,
+        business_at=received_at + state.clock.offset_ms,
+        partner_id=auth.merchant.partner_id if auth is not None else None,
+        claimed_partner_id=claimed,
+        operation=storable(path, 160) or "",
+        merchant_order_no=_text_ref(seen.biz, "merchantOrderNo"),
+        order_no=_text_ref(seen.biz, "orderNo"),
+        refund_merchant_order_no=_text_ref(seen.biz, "refundMerchantOrderNo"),
+        code=None if drop else seen.code.code,
+        msg=None if drop else seen.code.msg,
+        order_status=seen.order_status,
+        latency_us=(time.perf_counter_ns() - started_ns) // 1000,
+        client_ip=storable(call.client_ip, 64),
+        request_body=body_text(seen.body),
+        response_body=body_text(payload),
+        fault=seen.fault,
+        detail=storable(seen.detail, 300),
+    )
+
+
+def _refusal(
+    state: AppState, call: ApiCall, trace: str, exc: ApiError, *, counted: bool, seen: _Seen
+) -> bytes:
     """The answer to a refused call. Refusals before the signature verified count
     toward the client IP's budget; past it they are answered 402 RATE_LIMIT_REJECT."""
     if counted and state.authenticator.over_failure_budget(call.client_ip):
+        seen.code = codes.RATE_LIMIT_REJECT
+        seen.detail = "too many refused requests from this address"
         return encode_response(
             codes.RATE_LIMIT_REJECT,
             trace_code=trace,

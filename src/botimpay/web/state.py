@@ -12,10 +12,12 @@ from jinja2 import Environment
 from botimpay.clock import Clock
 from botimpay.netguard import NotifyGuard
 from botimpay.services.auth import Authenticator, RateLimiter
+from botimpay.services.faults import FaultService
 from botimpay.services.merchants import MerchantService
 from botimpay.services.orders import OrderService
 from botimpay.services.payments import PaymentService
 from botimpay.services.refunds import RefundService
+from botimpay.services.request_log import RequestLog, Retention
 from botimpay.services.sandbox import SandboxClock
 from botimpay.services.settlement import SettlementService
 from botimpay.services.wallets import WalletService
@@ -38,6 +40,8 @@ class AppState:
     settlement: SettlementService
     sandbox_clock: SandboxClock
     templates: Environment
+    faults: FaultService
+    request_log: RequestLog
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None) -> AppState:
@@ -52,6 +56,8 @@ class AppState:
                 db,
                 RateLimiter(settings.rate_limit),
                 RateLimiter(settings.auth_failure_rate, burst=5 * settings.auth_failure_rate),
+                sandbox=settings.is_sandbox,
+                clock=clock,
             ),
             merchants=MerchantService(db, clock),
             orders=OrderService(db, clock, settings.public_url, notify_guard=notify_guard),
@@ -63,4 +69,14 @@ class AppState:
             settlement=SettlementService(db, clock, delay_ms=settings.settle_delay_ms),
             sandbox_clock=SandboxClock(db, clock),
             templates=build_environment(),
+            faults=FaultService(db, clock, sandbox=settings.is_sandbox),
+            request_log=RequestLog(
+                db,
+                clock,
+                flush_ms=settings.request_log_flush_ms,
+                retention=Retention(
+                    max_rows_per_merchant=settings.request_log_max_rows,
+                    days=settings.request_log_days,
+                ),
+            ),
         )

@@ -1,0 +1,154 @@
+"""The request log's rows: batch inserts, lookups by trace code and order, retention.
+
+Rows are only ever inserted (in batches, by services.request_log) and deleted
+by retention; nothing updates them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy import delete, func, insert, or_, select
+
+from botimpay.domain.request_log import RequestRecord
+from botimpay.store.connection import Connection
+from botimpay.store.tables import api_requests
+
+_COLUMNS = tuple(c.name for c in api_requests.columns if c.name != "id")
+
+
+def _row(row: Any) -> RequestRecord:
+    values = {name: getattr(row, name) for name in _COLUMNS}
+    return RequestRecord(**values, record_id=int(row.id))
+
+
+async def insert_many(conn: Connection, records: Sequence[RequestRecord]) -> None:
+    if not records:
+        return
+    rows = []
+    for record in records:
+        values = asdict(record)
+        del values["record_id"]
+        rows.append(values)
+    await conn.execute(insert(api_requests), rows)
+
+
+async def by_trace_code(conn: Connection, trace_code: str) -> RequestRecord | None:
+    row = (
+        await conn.execute(
+            select(api_requests).where(api_requests.c.trace_code == trace_code).limit(1)
+        )
+    ).first()
+    return None if row is None else _row(row)
+
+
+async def search(
+    conn: Connection,
+    *,
+    partner_id: str | None = None,
+    order_ref: str | None = None,
+    code: str | None = None,
+    operation: str | None = None,
+    since_ms: int | None = None,
+    after_id: int | None = None,
+    limit: int = 100,
+    newest_first: bool = True,
+) -> list[RequestRecord]:
+    """Calls matching every filter given. `order_ref` matches any of the three order
+    numbers; `code` matches head.code or head.msg; `partner_id` the merchant or the claim."""
+    query = select(api_requests)
+    if partner_id is not None:
+        query = query.where(
+            or_(
+                api_requests.c.partner_id == partner_id,
+                api_requests.c.claimed_partner_id == partner_id,
+            )
+        )
+    if order_ref is not None:
+        query = query.where(
+            or_(
+                api_requests.c.merchant_order_no == order_ref,
+                api_requests.c.order_no == order_ref,
+                api_requests.c.refund_merchant_order_no == order_ref,
+            )
+        )
+    if code is not None:
+        query = query.where(or_(api_requests.c.code == code, api_requests.c.msg == code.upper()))
+    if operation is not None:
+        query = query.where(api_requests.c.operation == operation)
+    if since_ms is not None:
+        query = query.where(api_requests.c.received_at >= since_ms)
+    if after_id is not None:
+        query = query.where(api_requests.c.id > after_id)
+    order = api_requests.c.id.desc() if newest_first else api_requests.c.id.asc()
+    rows = (await conn.execute(query.order_by(order).limit(limit))).all()
+    return [_row(row) for row in rows]
+
+
+async def calls_for_order(
+    conn: Connection, partner_id: str, merchant_order_no: str
+) -> list[RequestRecord]:
+    """Every logged call of one merchant that names `merchant_order_no`, oldest first."""
+    rows = (
+        await conn.execute(
+            select(api_requests)
+            .where(
+                api_requests.c.partner_id == partner_id,
+                api_requests.c.merchant_order_no == merchant_order_no,
+            )
+            .order_by(api_requests.c.id)
+        )
+    ).all()
+    return [_row(row) for row in rows]
+
+
+async def count(conn: Connection) -> int:
+    return int(await conn.scalar(select(func.count()).select_from(api_requests)) or 0)
+
+
+async def prune_rows_over(conn: Connection, max_rows: int, batch: int = 10_000) -> int:
+    """Deletes each merchant's oldest calls beyond its newest `max_rows` (calls that named
+    no merchant count as one more merchant). At most `batch` rows per merchant per call."""
+    deleted = 0
+    groups = (
+        await conn.execute(
+            select(api_requests.c.partner_id)
+            .group_by(api_requests.c.partner_id)
+            .having(func.count() > max_rows)
+        )
+    ).all()
+    for (partner_id,) in groups:
+        same = (
+            api_requests.c.partner_id.is_(None)
+            if partner_id is None
+            else api_requests.c.partner_id == partner_id
+        )
+        cutoff = await conn.scalar(
+            select(api_requests.c.id)
+            .where(same)
+            .order_by(api_requests.c.id.desc())
+            .offset(max_rows)
+            .limit(1)
+        )
+        if cutoff is None:
+            continue
+        oldest = await conn.scalar(
+            select(api_requests.c.id)
+            .where(same, api_requests.c.id <= cutoff)
+            .order_by(api_requests.c.id)
+            .offset(batch)
+            .limit(1)
+        )
+        upper = cutoff if oldest is None else min(int(cutoff), int(oldest))
+        result = await conn.execute(delete(api_requests).where(same, api_requests.c.id <= upper))
+        deleted += int(result.rowcount or 0)
+    return deleted
+
+
+async def prune_older_than(conn: Connection, business_before_ms: int) -> int:
+    result = await conn.execute(
+        delete(api_requests).where(api_requests.c.business_at < business_before_ms)
+    )
+    return int(result.rowcount or 0)
