@@ -25,6 +25,11 @@ BotimpayError           root of everything botimpay raises on purpose
 │                                                                [services/qrcodes.py]
 ├── TargetRefused       a notifyUrl's host may not be reached (policy, DNS, bad URL)
 │                                                                        [netguard.py]
+├── UnknownRun          no test-plan run has the id asked for     [services/testplan.py]
+├── SandboxOnly         a sandbox feature (faults, the test plan) asked of production
+│                                                               [services/faults.py]
+├── Injected            a sandbox fault answers a call instead of its handler; never
+│                       leaves the front door                         [web/faulting.py]
 ├── HeadTooLarge        a request head is over a limit; answered 431, never escapes
 │                                                                [web/http_limits.py]
 └── DuplicateKeyError   a JSON body names one key twice; becomes INVALID_PARAMETER

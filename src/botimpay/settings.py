@@ -57,6 +57,7 @@ class Settings:
     request_log_flush_ms: int = 200
     request_log_max_rows: int = 100_000
     request_log_days: int = 0
+    request_log_prune_ms: int = 60_000
 
     @property
     def is_sandbox(self) -> bool:

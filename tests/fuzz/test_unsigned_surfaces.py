@@ -13,7 +13,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
-from hypothesis import assume, given
+import httpx
+from hypothesis import assume, given, reject
 from hypothesis import strategies as st
 
 from tests.fuzz.client import Fuzzer, token_query
@@ -235,7 +236,10 @@ def _query_has_nul(target: bytes) -> bool:
 
 def _fuzz_pages(fuzzer: Fuzzer, target: bytes, cookie: bytes | None) -> None:
     """Never a 5xx; a NUL in a query parameter is a 400."""
-    response = fuzzer.get(target, cookie)
+    try:
+        response = fuzzer.get(target, cookie)
+    except httpx.InvalidURL:  # httpx refuses to send it (a query over 64 KiB): not our input
+        reject()
     fuzzer.check_unsigned(
         response,
         what=f"GET {target[:400]!r} Cookie: {cookie!r}",

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from botimpay_sdk import AsyncClient, Client, RetryPolicy
+from botimpay_sdk import AsyncClient, Client, Pacing, RetryPolicy
 from cryptography.hazmat.primitives import serialization
 
 from tests.harness import Gateway, Merchant
@@ -23,6 +23,7 @@ PAYER_MID = f"10000000000{WALLET}"
 EMIRATES_ID = f"78419900000000{WALLET}"
 PASSWORD = "132580"
 FAST_RETRY = RetryPolicy(attempts=4, backoff=0.01, max_backoff=0.05)
+FAST_PACING = Pacing().scaled(0.02)  # polls every 40-120 ms, cancels at 0.4-2.4 s
 
 
 @dataclass(frozen=True)
@@ -89,9 +90,7 @@ class Api:
 
 
 @pytest.fixture
-def make_api(
-    sdk_merchant: SdkMerchant, gateway: Gateway
-) -> Iterator[Callable[..., Api]]:
+def make_api(sdk_merchant: SdkMerchant, gateway: Gateway) -> Iterator[Callable[..., Api]]:
     """make_api(kind="sync"|"async", base_url=..., **client options) -> Api."""
     made: list[Api] = []
 
@@ -103,6 +102,7 @@ def make_api(
             "base_url": gateway.base_url + "/sgs/api",
             "timeout": 20.0,
             "retry": FAST_RETRY,
+            "pacing": FAST_PACING,
         }
         settings.update(options)
         client: Client | AsyncClient = (
@@ -123,14 +123,20 @@ def api(request: pytest.FixtureRequest, make_api: Callable[..., Api]) -> Api:
     return make_api(request.param)
 
 
-def sandbox_pay(gateway: Gateway, *, order_no: str | None = None,
-                token_url: str | None = None) -> dict[str, Any]:
+def sandbox_pay(
+    gateway: Gateway, *, order_no: str | None = None, token_url: str | None = None
+) -> dict[str, Any]:
     """Pays an order as wallet 3 through /sandbox/api/pay; asserts success, returns the answer."""
     target = {"orderNo": order_no} if order_no is not None else {"tokenUrl": token_url}
     response = httpx.post(
         gateway.base_url + "/sandbox/api/pay",
-        json={**target, "phone": PHONE, "paymentPassword": PASSWORD,
-              "method": "BALANCE", "outcome": "SUCCESS"},
+        json={
+            **target,
+            "phone": PHONE,
+            "paymentPassword": PASSWORD,
+            "method": "BALANCE",
+            "outcome": "SUCCESS",
+        },
         timeout=30,
     )
     assert response.status_code == 200, response.text

@@ -129,8 +129,9 @@ def test_get_order_succeeds_after_failed_attempts(
 
 def test_get_order_gives_up_after_the_policy_attempts(make_api: MakeApi, gateway: Gateway) -> None:
     with fault_proxy(gateway.base_url, default=Action.HTTP_502) as proxy:
-        api = make_api(base_url=proxy.base_url,
-                       retry=RetryPolicy(attempts=3, backoff=0.01, max_backoff=0.02))
+        api = make_api(
+            base_url=proxy.base_url, retry=RetryPolicy(attempts=3, backoff=0.01, max_backoff=0.02)
+        )
         with pytest.raises(HttpStatusError) as caught:
             api.get_order(new_no())
     assert caught.value.status_code == 502
@@ -162,8 +163,11 @@ def test_refund_whose_answer_was_lost_refunds_once(make_api: MakeApi, gateway: G
     merchant_order_no = new_no()
     placed = direct.place_order(order_request(merchant_order_no, "20"))
     sandbox_pay(gateway, order_no=placed.acquire_order.order_no)
-    request = RefundRequest(refund_merchant_order_no=new_no(), amount=Money.aed("5"),
-                            origin_merchant_order_no=merchant_order_no)
+    request = RefundRequest(
+        refund_merchant_order_no=new_no(),
+        amount=Money.aed("5"),
+        origin_merchant_order_no=merchant_order_no,
+    )
     with fault_proxy(gateway.base_url, Action.FORWARD_THEN_DROP, Action.DROP) as proxy:
         result = make_api(base_url=proxy.base_url, retry=FIVE_TRIES).refund(request)
     assert len(proxy.exchanges) == 3
@@ -224,7 +228,8 @@ def test_non_idempotent_calls_are_sent_once(
     assert placed.acquire_order.expired_time is not None
     arguments: dict[str, Any] = (
         {"expired_time": placed.acquire_order.expired_time - 60_000}
-        if call == "update_expired_time" else {}
+        if call == "update_expired_time"
+        else {}
     )
     with fault_proxy(gateway.base_url, Action.FORWARD_THEN_DROP) as proxy:
         api = make_api(kind, base_url=proxy.base_url, retry=FIVE_TRIES)
@@ -243,8 +248,7 @@ def test_wait_for_final_cancels_an_order_nobody_pays(make_api: MakeApi, kind: st
     merchant_order_no = new_no()
     api.place_order(order_request(merchant_order_no))
     started = time.monotonic()
-    final = api.wait_for_final(merchant_order_no, deadline_s=0.6, interval=(0.05, 0.1),
-                               cancel_interval=(0.05, 0.1))
+    final = api.wait_for_final(merchant_order_no, deadline_s=0.6)
     assert time.monotonic() - started < 10
     assert final.status == OrderStatus.FAILURE
     assert final.fail_code == "ORDER_CANCELLED"
@@ -261,7 +265,7 @@ def test_wait_for_final_returns_an_order_paid_meanwhile(
     placed = api.place_order(order_request(merchant_order_no))
     pays_on_second_pause.order_no = placed.acquire_order.order_no
 
-    final = api.wait_for_final(merchant_order_no, deadline_s=30, interval=(0.05, 0.1))
+    final = api.wait_for_final(merchant_order_no, deadline_s=30)
     assert final.status == OrderStatus.PAID_SUCCESS
     assert final.is_paid
     assert pays_on_second_pause.calls == 2  # polled before, during and after the payment
@@ -273,11 +277,12 @@ def test_wait_for_final_sees_a_payment_made_from_another_thread(
     api = make_api()
     merchant_order_no = new_no()
     placed = api.place_order(order_request(merchant_order_no))
-    payer = threading.Timer(0.3, sandbox_pay, args=(gateway,),
-                            kwargs={"order_no": placed.acquire_order.order_no})
+    payer = threading.Timer(
+        0.3, sandbox_pay, args=(gateway,), kwargs={"order_no": placed.acquire_order.order_no}
+    )
     payer.start()
     try:
-        final = api.wait_for_final(merchant_order_no, deadline_s=20, interval=(0.05, 0.1))
+        final = api.wait_for_final(merchant_order_no, deadline_s=20)
     finally:
         payer.join(timeout=30)
     assert final.status == OrderStatus.PAID_SUCCESS
@@ -285,7 +290,7 @@ def test_wait_for_final_sees_a_payment_made_from_another_thread(
 
 def test_wait_for_final_on_an_unknown_order_raises_at_once(make_api: MakeApi) -> None:
     with pytest.raises(ApiError) as caught:
-        make_api().wait_for_final(new_no(), deadline_s=5, interval=(0.05, 0.1))
+        make_api().wait_for_final(new_no(), deadline_s=5)
     assert caught.value.code == codes.MERCHANT_ORDER_NO_NOT_EXIST
 
 

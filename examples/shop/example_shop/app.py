@@ -1,7 +1,8 @@
 """The shop's web app: product page, checkout (placeOrder), order page, notify endpoint.
 
-Built by `create_app(settings)`; the SDK client, the store and the templates live
-on `app.state`. It talks to the gateway only through botimpay_sdk.
+Built by `create_app(settings)`; the SDK client, the store, the resolver (which brings
+every order to a final status in the background) and the templates live on
+`app.state`. It talks to the gateway only through botimpay_sdk.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from botimpay_sdk import (
     AsyncClient,
     GoodsDetail,
     Money,
+    Pacing,
     PaymentNotification,
     PlaceOrderRequest,
     ProtocolError,
@@ -40,6 +42,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from example_shop import catalog
+from example_shop.resolver import Resolver
 from example_shop.settings import Settings
 from example_shop.store import FINAL, Order, OrderStore, PaymentUpdate
 
@@ -56,12 +59,14 @@ class Shop:
         self.settings = settings
         self.store = store
         self.client = client
+        self.resolver = Resolver(client, store)
         self.templates = Jinja2Templates(directory=HERE / "templates")
         parts = urlsplit(settings.gateway_url)
         self.gateway_origin = f"{parts.scheme}://{parts.netloc}"
 
-    def _page(self, request: Request, name: str, context: dict[str, Any],
-              status_code: int = 200) -> Response:
+    def _page(
+        self, request: Request, name: str, context: dict[str, Any], status_code: int = 200
+    ) -> Response:
         context.setdefault("gateway_origin", self.gateway_origin)
         return self.templates.TemplateResponse(request, name, context, status_code=status_code)
 
@@ -69,15 +74,20 @@ class Shop:
         return self._page(request, "error.html", {"message": message}, status_code)
 
     async def index(self, request: Request) -> Response:
-        return self._page(request, "index.html",
-                          {"products": catalog.PRODUCTS, "max_quantity": catalog.MAX_QUANTITY})
+        return self._page(
+            request,
+            "index.html",
+            {"products": catalog.PRODUCTS, "max_quantity": catalog.MAX_QUANTITY},
+        )
 
     async def checkout(self, request: Request) -> Response:
         form = await request.form()
         product = catalog.find(str(form.get("product", "")))
         quantity_text = str(form.get("quantity", "1"))
-        if product is None or not quantity_text.isdigit() or not (
-            1 <= int(quantity_text) <= catalog.MAX_QUANTITY
+        if (
+            product is None
+            or not quantity_text.isdigit()
+            or not (1 <= int(quantity_text) <= catalog.MAX_QUANTITY)
         ):
             return self._error(request, 400, "Pick a product and quantity.")
         quantity = int(quantity_text)
@@ -87,28 +97,47 @@ class Shop:
         amount = product.price * quantity
         merchant_order_no = "SHOP-" + secrets.token_hex(8)
         subject = f"{product.name} x {quantity}"[:64]
-        await run_in_threadpool(self.store.add, merchant_order_no, product.product_id, subject,
-                                quantity, amount, scene)
+        await run_in_threadpool(
+            self.store.add, merchant_order_no, product.product_id, subject, quantity, amount, scene
+        )
         request_model = PlaceOrderRequest(
             merchant_order_no=merchant_order_no,
             subject=subject,
             total_amount=Money.aed(amount),
             scene=jsapi() if scene == "JSAPI" else dynqr(),
             notify_url=self.settings.notify_url,
-            accessory_content=AccessoryContent(goods_detail=GoodsDetail(
-                goods_id=product.product_id, goods_name=product.name,
-                price=Money.aed(product.price), quantity=Decimal(quantity),
-            )),
+            accessory_content=AccessoryContent(
+                goods_detail=GoodsDetail(
+                    goods_id=product.product_id,
+                    goods_name=product.name,
+                    price=Money.aed(product.price),
+                    quantity=Decimal(quantity),
+                )
+            ),
         )
         try:
             result = await self.client.place_order(request_model)
         except SdkError as exc:
-            logger.warning("placeOrder %s failed: %s", merchant_order_no, exc)
-            await run_in_threadpool(self.store.failed_to_place, merchant_order_no)
-            return self._error(request, 502, "Payments are unavailable right now. Try again.")
-        await run_in_threadpool(self.store.placed, merchant_order_no,
-                                result.acquire_order.order_no, result.token_url,
-                                result.acquire_order.status)
+            if not exc.retryable:  # refused: the order was not created
+                logger.warning("placeOrder %s failed: %s", merchant_order_no, exc)
+                await run_in_threadpool(self.store.failed_to_place, merchant_order_no)
+                return self._error(request, 502, "Payments are unavailable right now. Try again.")
+            # SYSTEM_ERROR, SERVICE_TIMEOUT, a timeout: the order may exist. Query, then
+            # cancel it, so it can never be paid behind the customer's back.
+            logger.warning(
+                "placeOrder %s: outcome unknown (%s); resolving it", merchant_order_no, exc
+            )
+            await run_in_threadpool(self.store.unknown, merchant_order_no)
+            self.resolver.watch(merchant_order_no, placed=False)
+            return RedirectResponse(f"/orders/{merchant_order_no}", status_code=303)
+        await run_in_threadpool(
+            self.store.placed,
+            merchant_order_no,
+            result.acquire_order.order_no,
+            result.token_url,
+            result.acquire_order.status,
+        )
+        self.resolver.watch(merchant_order_no, placed=True)  # paid, or cancelled when abandoned
         return RedirectResponse(f"/orders/{merchant_order_no}", status_code=303)
 
     async def order_page(self, request: Request) -> Response:
@@ -117,9 +146,11 @@ class Shop:
         if order is None:
             return self._error(request, 404, "No such order.")
         history = await run_in_threadpool(self.store.history, merchant_order_no)
-        qr = qr_svg(order.token_url, scale=5) if (
-            order.scene == "DYNQR" and order.status == "CREATED" and order.token_url
-        ) else None
+        qr = (
+            qr_svg(order.token_url, scale=5)
+            if (order.scene == "DYNQR" and order.status == "CREATED" and order.token_url)
+            else None
+        )
         return self._page(request, "order.html", {"order": order, "qr": qr, **history})
 
     async def order_status(self, request: Request) -> Response:
@@ -129,14 +160,16 @@ class Shop:
         if order is None:
             return JSONResponse({"error": "unknown order"}, 404)
         history = await run_in_threadpool(self.store.history, merchant_order_no)
-        return JSONResponse({
-            "merchantOrderNo": order.merchant_order_no,
-            "orderNo": order.order_no,
-            "status": order.status,
-            "amount": str(order.amount),
-            "confirmedBy": order.confirmed_by,
-            **history,
-        })
+        return JSONResponse(
+            {
+                "merchantOrderNo": order.merchant_order_no,
+                "orderNo": order.order_no,
+                "status": order.status,
+                "amount": str(order.amount),
+                "confirmedBy": order.confirmed_by,
+                **history,
+            }
+        )
 
     async def refresh(self, request: Request) -> Response:
         """Asks the gateway (getOrder) instead of waiting for the notification."""
@@ -150,13 +183,18 @@ class Shop:
             except SdkError as exc:
                 logger.warning("getOrder %s failed: %s", merchant_order_no, exc)
             else:
-                update = PaymentUpdate(found.merchant_order_no, found.order_no, found.status,
-                                       found.total_amount.amount if found.total_amount else None)
+                update = PaymentUpdate(
+                    found.merchant_order_no,
+                    found.order_no,
+                    found.status,
+                    found.total_amount.amount if found.total_amount else None,
+                )
                 await run_in_threadpool(self.store.apply_query, update)
         return RedirectResponse(f"/orders/{merchant_order_no}", status_code=303)
 
     async def notify(self, request: Request) -> Response:
-        """The notifyUrl: verify the signature over the raw bytes, apply once, acknowledge."""
+        """The notifyUrl: verify the signature over the raw bytes, apply once, and only
+        then acknowledge with SUCCESS (anything else makes the gateway deliver it again)."""
         body = await request.body()
         try:
             note = self.client.parse_notification(request.headers, body)
@@ -169,17 +207,33 @@ class Shop:
         if isinstance(note, PaymentNotification):
             order = note.acquire_order
             kind = "payment"
-            update = PaymentUpdate(order.merchant_order_no, order.order_no, order.status,
-                                   order.total_amount.amount if order.total_amount else None)
+            update = PaymentUpdate(
+                order.merchant_order_no,
+                order.order_no,
+                order.status,
+                order.total_amount.amount if order.total_amount else None,
+            )
         else:
             refund = note.refund_order
             kind = "refund"
-            update = PaymentUpdate(refund.origin_merchant_order_no or "", refund.order_no,
-                                   refund.status, None)
-        outcome = await run_in_threadpool(self.store.apply_notification, note.notify_id, kind,
-                                          update)
-        logger.info("notification %s (%s %s %s): %s", note.notify_id, kind,
-                    update.merchant_order_no, update.status, outcome)
+            update = PaymentUpdate(
+                refund.origin_merchant_order_no or "", refund.order_no, refund.status, None
+            )
+        try:
+            outcome = await run_in_threadpool(
+                self.store.apply_notification, note.notify_id, kind, update
+            )
+        except Exception:  # not recorded: no SUCCESS, so the gateway sends it again
+            logger.exception("notification %s could not be recorded", note.notify_id)
+            return JSONResponse({"response": "FAIL", "reason": "not processed"}, 503)
+        logger.info(
+            "notification %s (%s %s %s): %s",
+            note.notify_id,
+            kind,
+            update.merchant_order_no,
+            update.status,
+            outcome,
+        )
         return Response(NOTIFICATION_SUCCESS_BODY, media_type="application/json")
 
     async def healthz(self, request: Request) -> Response:
@@ -225,6 +279,7 @@ def make_client(settings: Settings) -> AsyncClient:
         private_key=settings.private_key,
         gateway_public_key=settings.gateway_public_key,
         base_url=settings.api_base_url,
+        pacing=Pacing().scaled(settings.time_scale),
         timeout=15.0,
     )
 
@@ -236,7 +291,9 @@ def create_app(settings: Settings, *, client: AsyncClient | None = None) -> Star
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await shop.resolver.resume()  # what an earlier run left unfinished
         yield
+        await shop.resolver.aclose()
         await shop.client.aclose()
 
     routes = [

@@ -24,10 +24,11 @@ CREATE TABLE IF NOT EXISTS orders (
     quantity          INTEGER NOT NULL CHECK (quantity > 0),
     amount            TEXT NOT NULL,          -- exact decimal text, AED
     scene             TEXT NOT NULL CHECK (scene IN ('JSAPI', 'DYNQR')),
-    status            TEXT NOT NULL,          -- NEW, CREATED, PAID_SUCCESS, SETTLED, FAILURE, ERROR
+    status            TEXT NOT NULL,          -- NEW, UNKNOWN, CREATED, PAID_SUCCESS, SETTLED,
+                                              -- FAILURE, ERROR
     order_no          TEXT,                   -- the gateway's number
     token_url         TEXT,
-    confirmed_by      TEXT,                   -- 'notification <id>' or 'getOrder'
+    confirmed_by      TEXT,                   -- 'notification <id>', 'getOrder', 'wait_for_final'
     created_at        INTEGER NOT NULL,
     updated_at        INTEGER NOT NULL
 );
@@ -52,7 +53,8 @@ CREATE TABLE IF NOT EXISTS order_events (
 
 FINAL = frozenset({"PAID_SUCCESS", "SETTLED", "FAILURE"})
 _NEXT: dict[str, frozenset[str]] = {  # status -> statuses it may move to
-    "NEW": frozenset({"CREATED", *FINAL}),
+    "NEW": frozenset({"UNKNOWN", "ERROR", "CREATED", *FINAL}),
+    "UNKNOWN": frozenset({"ERROR", "CREATED", *FINAL}),  # placeOrder's outcome is unknown
     "ERROR": frozenset({"CREATED", *FINAL}),
     "CREATED": FINAL,
     "PAID_SUCCESS": frozenset({"SETTLED", "FAILURE"}),  # settled, or revoked (refunded)
@@ -130,8 +132,15 @@ class OrderStore:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.executescript(SCHEMA)
 
-    def add(self, merchant_order_no: str, product_id: str, subject: str, quantity: int,
-            amount: Decimal, scene: str) -> None:
+    def add(
+        self,
+        merchant_order_no: str,
+        product_id: str,
+        subject: str,
+        quantity: int,
+        amount: Decimal,
+        scene: str,
+    ) -> None:
         now = _now()
         with self._connect(write=True) as conn:
             conn.execute(
@@ -140,8 +149,9 @@ class OrderStore:
                 (merchant_order_no, product_id, subject, quantity, str(amount), scene, now, now),
             )
 
-    def placed(self, merchant_order_no: str, order_no: str, token_url: str | None,
-               status: str) -> None:
+    def placed(
+        self, merchant_order_no: str, order_no: str, token_url: str | None, status: str
+    ) -> None:
         """Records the gateway's answer to placeOrder."""
         with self._connect(write=True) as conn:
             conn.execute(
@@ -152,8 +162,38 @@ class OrderStore:
             self._move(conn, merchant_order_no, status, "placeOrder")
 
     def failed_to_place(self, merchant_order_no: str) -> None:
+        """placeOrder was refused: the order was not created."""
         with self._connect(write=True) as conn:
             self._move(conn, merchant_order_no, "ERROR", "placeOrder failed")
+
+    def unknown(self, merchant_order_no: str) -> None:
+        """placeOrder failed without saying whether the order was created."""
+        with self._connect(write=True) as conn:
+            self._move(conn, merchant_order_no, "UNKNOWN", "placeOrder: outcome unknown")
+
+    def never_placed(self, merchant_order_no: str) -> None:
+        """resolve_order found that the gateway never had the order."""
+        with self._connect(write=True) as conn:
+            self._move(conn, merchant_order_no, "ERROR", "resolve_order: not at Botim Money")
+
+    def flag(self, merchant_order_no: str, note: str) -> None:
+        """Records something a person must look at, without changing the status."""
+        with self._connect(write=True) as conn:
+            conn.execute(
+                "INSERT INTO order_events (merchant_order_no, at, status, source) "
+                "SELECT merchant_order_no, ?, status, ? FROM orders WHERE merchant_order_no = ?",
+                (_now(), note, merchant_order_no),
+            )
+
+    def in_status(self, statuses: frozenset[str]) -> list[Order]:
+        """The orders in any of `statuses`, oldest first."""
+        marks = ", ".join("?" * len(statuses))
+        with self._connect() as conn:
+            rows = conn.execute(
+                f"SELECT * FROM orders WHERE status IN ({marks}) ORDER BY created_at",  # noqa: S608
+                sorted(statuses),
+            ).fetchall()
+        return [_order(row) for row in rows]
 
     def get(self, merchant_order_no: str) -> Order | None:
         with self._connect() as conn:
@@ -167,7 +207,8 @@ class OrderStore:
         with self._connect() as conn:
             events = conn.execute(
                 "SELECT at, status, source FROM order_events WHERE merchant_order_no = ? "
-                "ORDER BY id", (merchant_order_no,)
+                "ORDER BY id",
+                (merchant_order_no,),
             ).fetchall()
             notes = conn.execute(
                 "SELECT notify_id AS notifyId, kind, status, outcome, deliveries,"
@@ -183,7 +224,8 @@ class OrderStore:
         with self._connect(write=True) as conn:
             seen = conn.execute(
                 "UPDATE notifications SET deliveries = deliveries + 1, last_seen = ? "
-                "WHERE notify_id = ?", (now, notify_id)
+                "WHERE notify_id = ?",
+                (now, notify_id),
             )
             if seen.rowcount:
                 return "duplicate"
@@ -199,10 +241,10 @@ class OrderStore:
             )
             return outcome
 
-    def apply_query(self, update: PaymentUpdate) -> str:
-        """Applies what getOrder said (the merchant may ask at any time)."""
+    def apply_query(self, update: PaymentUpdate, source: str = "getOrder") -> str:
+        """Applies what getOrder (or the SDK flow named by `source`) said."""
         with self._connect(write=True) as conn:
-            return self._apply(conn, update, "getOrder")
+            return self._apply(conn, update, source)
 
     def _row(self, conn: sqlite3.Connection, merchant_order_no: str) -> Order | None:
         row = conn.execute(
@@ -219,13 +261,19 @@ class OrderStore:
         ):
             return "mismatch"  # not the order we placed: never mark it paid
         if order.order_no is None:
-            conn.execute("UPDATE orders SET order_no = ? WHERE merchant_order_no = ?",
-                         (update.order_no, order.merchant_order_no))
-        return "applied" if self._move(conn, order.merchant_order_no, update.status, source) \
+            conn.execute(
+                "UPDATE orders SET order_no = ? WHERE merchant_order_no = ?",
+                (update.order_no, order.merchant_order_no),
+            )
+        return (
+            "applied"
+            if self._move(conn, order.merchant_order_no, update.status, source)
             else "no-change"
+        )
 
-    def _move(self, conn: sqlite3.Connection, merchant_order_no: str, status: str,
-              source: str) -> bool:
+    def _move(
+        self, conn: sqlite3.Connection, merchant_order_no: str, status: str, source: str
+    ) -> bool:
         """Moves the order to `status` if that is a step forward; records the event."""
         row = conn.execute(
             "SELECT status FROM orders WHERE merchant_order_no = ?", (merchant_order_no,)

@@ -24,6 +24,7 @@ from botimpay_sdk._exceptions import (
     TransportError,
     UnresolvedOrderError,
 )
+from botimpay_sdk._pacing import Pacing
 from botimpay_sdk._retry import RetryPolicy
 from botimpay_sdk._types import Clock, HeaderTypes, PrivateKeyTypes, PublicKeyTypes
 from botimpay_sdk._version import __version__
@@ -82,6 +83,7 @@ __all__ = [
     "Money",
     "Notification",
     "OrderStatus",
+    "Pacing",
     "PayScene",
     "PaymentInfo",
     "PaymentNotification",

@@ -1,4 +1,4 @@
-"""A client's resolved settings: partner id, keys, base URL, retry, clock."""
+"""A client's resolved settings: partner id, keys, base URL, retry, pacing, clock."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from botimpay_sdk._exceptions import ConfigError
+from botimpay_sdk._pacing import Pacing
 from botimpay_sdk._retry import RetryPolicy
 from botimpay_sdk._types import Clock
 from botimpay_sdk._version import __version__
@@ -66,6 +67,7 @@ class Config:
     gateway_public_key: rsa.RSAPublicKey
     base_url: str
     retry: RetryPolicy
+    pacing: Pacing
     clock: Clock
     rng: random.Random
     language: str | None = None

@@ -11,7 +11,7 @@ The tree::
     ├── SignatureError            `sign` missing or wrong on a response or notification
     ├── ProtocolError             a verified message is not in the documented shape
     ├── ApiError                  the gateway answered with a code other than "0"
-    └── UnresolvedOrderError      wait_for_final could not bring the order to a final status
+    └── UnresolvedOrderError      wait_for_final / resolve_order: no cancel got through
 
 Building a request model (`PlaceOrderRequest`, `Money`, ...) with bad values
 raises pydantic's `ValidationError` (a `ValueError`) before the SDK is called.
@@ -129,9 +129,10 @@ class ApiError(SdkError):
 
 
 class UnresolvedOrderError(SdkError):
-    """Raised by wait_for_final when the deadline passed and every cancel attempt
-    failed without telling the order's state. A person has to look at it: the
-    reference asks to alert someone and confirm the status with support.
+    """Raised by wait_for_final and resolve_order when the deadline passed and every
+    cancel attempt failed without telling the order's state (at least
+    Pacing.min_cancel_attempts over Pacing.min_cancel_span). A person has to look
+    at it: the reference asks to alert someone and confirm the status with support.
 
     `merchant_order_no` names the order; `last_status` is the last status seen
     (None if no query succeeded); the last failure is chained as `__cause__`.

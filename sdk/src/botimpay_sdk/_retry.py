@@ -20,6 +20,13 @@ class RetryPolicy:
     place_order and refund (the last two are idempotent on the merchant
     number, and the identical signed bytes are resent).
 
+    The backoff times get_refund, refund and place_order (whose waits are cut to
+    a quarter of `Pacing.query_interval`'s lower bound). get_order and
+    cancel_order follow the reference's intervals instead (`Pacing`): get_order
+    sends up to `attempts` requests at the query interval; cancel_order keeps
+    going at the cancel interval while it fails, for Pacing.min_cancel_attempts
+    over Pacing.min_cancel_span, unless `attempts` is 1 (`never()`).
+
     A resent request keeps its requestTime, which the gateway accepts for 15
     minutes: keep attempts x (timeout + max_backoff) well below that.
     """

@@ -9,10 +9,14 @@ from __future__ import annotations
 import click
 
 from botimpay.cli.common import Cli
+from botimpay.cli.faults import faults
 from botimpay.cli.ledger import ledger
 from botimpay.cli.merchants import merchant
 from botimpay.cli.notify import notify
+from botimpay.cli.requests import requests
+from botimpay.cli.requests_lint import lint
 from botimpay.cli.server import init, serve, worker
+from botimpay.cli.testplan import testplan
 
 
 @click.group(cls=Cli)
@@ -21,7 +25,8 @@ def main() -> None:
     """botimpay: a Botim Money Business acquiring gateway you run yourself."""
 
 
-for command in (init, serve, worker, merchant, ledger, notify):
+for command in (init, serve, worker, merchant, ledger, notify, requests, faults, testplan):
     main.add_command(command)
+requests.add_command(lint)
 
 __all__ = ["main"]

@@ -20,7 +20,8 @@ def notify() -> None:
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 10_000))
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 def notify_list(db_url: str, subject_no: str | None, limit: int, as_json: bool) -> None:
-    """Notifications, newest first, with their delivery attempts."""
+    """Notifications, newest first, with their delivery attempts (and, in the sandbox,
+    the notification fault each attempt was made under)."""
     from botimpay.notify.admin import list_notifications
 
     views = run_db(db_url, lambda db: list_notifications(db, subject_no=subject_no, limit=limit))

@@ -149,6 +149,34 @@ def init(db_url: str, mode: str, key_dir: Path) -> None:
     "production serves /metrics only with a token",
 )
 @click.option(
+    "--request-log-max-rows",
+    default=100_000,
+    show_default=True,
+    type=click.IntRange(0),
+    help="request log: newest calls kept per merchant; 0 = no limit",
+)
+@click.option(
+    "--request-log-days",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0),
+    help="request log: days of business time kept; 0 = no limit",
+)
+@click.option(
+    "--request-log-flush-ms",
+    default=200,
+    show_default=True,
+    type=click.IntRange(10, 60_000),
+    help="request log: how often queued calls are written (a kill -9 loses at most this)",
+)
+@click.option(
+    "--request-log-prune-ms",
+    default=60_000,
+    show_default=True,
+    type=click.IntRange(100),
+    help="request log: how often the retention is applied",
+)
+@click.option(
     "--log-level",
     default="info",
     show_default=True,
@@ -176,6 +204,10 @@ def serve(
     max_headers: int,
     docs: bool | None,
     metrics_token: str,
+    request_log_max_rows: int,
+    request_log_days: int,
+    request_log_flush_ms: int,
+    request_log_prune_ms: int,
     log_level: str,
 ) -> None:
     """Run the gateway (merchant API, docs, health) with uvicorn.
@@ -204,6 +236,10 @@ def serve(
         max_headers=max_headers,
         docs=(Mode(mode) is Mode.SANDBOX) if docs is None else docs,
         metrics_token=metrics_token,
+        request_log_max_rows=request_log_max_rows,
+        request_log_days=request_log_days,
+        request_log_flush_ms=request_log_flush_ms,
+        request_log_prune_ms=request_log_prune_ms,
     )
     run_db(db_url, migrate.upgrade)
     run_db(db_url, lambda db: refuse_other_mode(db, sandbox=settings.is_sandbox))

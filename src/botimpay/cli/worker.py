@@ -34,7 +34,10 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
         settings,
         db,
         clock,
-        signing_keys=Authenticator(db, RateLimiter(0)).load,
+        # in sandbox mode the keys come with the merchant's armed (notification) faults
+        signing_keys=Authenticator(
+            db, RateLimiter(0), sandbox=settings.is_sandbox, clock=clock
+        ).load,
         follow_clock=SandboxClock(db, clock).refresh if settings.is_sandbox else None,
     )
     if settings.notify_lease_ms < dispatcher.sender.deadline_ms:

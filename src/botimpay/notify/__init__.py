@@ -2,5 +2,7 @@
 
 `delivery` builds, signs and sends one attempt and classifies the answer;
 `dispatcher` claims due rows with a lease, delivers them concurrently and
-schedules retries in business time; `admin` lists notifications and resends one.
+schedules retries in business time (`recorder` saves the attempts in batches;
+`faults` applies sandbox notification faults); `admin` lists notifications and
+resends one.
 """

@@ -42,6 +42,7 @@ async def list_notifications(
                     "createdAt": row.created_at,
                     "deliveredAt": row.delivered_at,
                     "lastError": row.last_error,
+                    "fault": row.fault,  # sandbox: the notification fault that hit it
                     "history": [
                         {
                             "attempt": a["attempt_no"],
@@ -50,6 +51,7 @@ async def list_notifications(
                             "httpStatus": a["http_status"],
                             "outcome": a["outcome"],
                             "excerpt": a["response_excerpt"],
+                            "fault": a["fault"],
                         }
                         for a in attempts
                     ],
@@ -79,9 +81,10 @@ def _when(ms: int | None) -> str:
 
 def _attempt_line(attempt: dict[str, Any]) -> str:
     status = f" {attempt['httpStatus']}" if attempt["httpStatus"] is not None else ""
+    fault = f" [fault {attempt['fault']}]" if attempt.get("fault") else ""
     return (
         f"#{attempt['attempt']} {_when(attempt['startedAt'])} "
-        f"{attempt['outcome']}{status} {attempt['latencyMs']} ms"
+        f"{attempt['outcome']}{status} {attempt['latencyMs']} ms{fault}"
     )
 
 
@@ -93,14 +96,15 @@ def as_table(views: list[dict[str, Any]]) -> Table:
         "status",
         "next attempt",
         "last error",
-        "attempts (business time, outcome, latency)",
+        "attempts (business time, outcome, latency, sandbox fault)",
         show_lines=True,
     )
     for view in views:
         table.add_row(
             f"{view['notifyId']}\n{view['kind']}",
             f"{view['subjectNo']}\n{view['url']}",
-            f"{view['status']}\n{view['attempts']} attempt(s)",
+            f"{view['status']}\n{view['attempts']} attempt(s)"
+            + (f"\nfault {view['fault']}" if view.get("fault") else ""),
             _when(view["nextAttemptAt"]),
             view["lastError"] or "-",
             "\n".join(_attempt_line(a) for a in view["history"]) or "-",

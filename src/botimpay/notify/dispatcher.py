@@ -15,7 +15,9 @@ one commits). A merchant's slot is held for its POST only, not for the record.
 
 Whoever builds a dispatcher hands it the way to a merchant's gateway signing key
 (`signing_keys`: the app passes its Authenticator's cached keys, `botimpay worker`
-its own) and, in a sandbox worker, the way to follow the sandbox clock.
+its own) and, in a sandbox worker, the way to follow the sandbox clock. In sandbox
+mode the keys come with the merchant's armed faults, and notify.faults applies the
+notification ones to each claimed batch (production applies none).
 """
 
 from __future__ import annotations
@@ -25,15 +27,18 @@ import contextlib
 import functools
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
 from botimpay.clock import Clock
+from botimpay.domain.faults import ArmedFault
 from botimpay.domain.notification import NotificationStatus, next_attempt_delay
 from botimpay.netguard import NotifyGuard
 from botimpay.notify.delivery import AttemptResult, Outcome, Sender, build_body, safe_url
+from botimpay.notify.faults import NotificationFaults, attempt_fault, is_duplicate
+from botimpay.notify.recorder import Recorder
 from botimpay.settings import Settings
 from botimpay.store import outbox_repo
 from botimpay.store.database import Database
@@ -56,6 +61,7 @@ class Verdict(StrEnum):
     CONFLICT = "conflict"  # another dispatcher recorded this attempt first
     ERROR = "error"  # not recorded; the row comes back when the lease ends
     EXPIRED = "expired"  # the lease ended before a slot was free; not attempted
+    HELD = "held"  # held back by a sandbox notification fault; not attempted yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +75,7 @@ class DispatchCounts:
     conflict: int = 0
     error: int = 0
     expired: int = 0
+    held: int = 0
 
     @classmethod
     def of(cls, claimed: int, verdicts: list[Verdict]) -> DispatchCounts:
@@ -81,6 +88,7 @@ class DispatchCounts:
             conflict=seen[Verdict.CONFLICT],
             error=seen[Verdict.ERROR],
             expired=seen[Verdict.EXPIRED],
+            held=seen[Verdict.HELD],
         )
 
 
@@ -91,6 +99,11 @@ class Signer(Protocol):
         """base64 SHA256withRSA of `data`: the notification's `sign` header."""
         ...
 
+    @property
+    def faults(self) -> Sequence[ArmedFault]:
+        """The merchant's armed sandbox faults (empty in production)."""
+        ...
+
 
 SigningKeys = Callable[[str], Awaitable[Signer | None]]
 """The signer of a merchant by partner id; None when there is no such merchant."""
@@ -98,60 +111,6 @@ SigningKeys = Callable[[str], Awaitable[Signer | None]]
 # A claimed row's merchant as read at claim time: its signer, None if it is gone, or the
 # error that reading it raised (which fails each of its rows like before).
 MerchantKeys = Signer | Exception | None
-
-
-class _Recorder:
-    """Records finished attempts in batches, in one write transaction per batch.
-
-    Every attempt that finishes while a batch is being written goes into the next
-    one, so N concurrent deliveries cost a few transactions (and, on PostgreSQL, a
-    few commits) instead of N. Each caller still learns whether its own attempt was
-    saved, only after the commit, and the rows stay leased until then.
-    """
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-        self._queue: list[tuple[Attempt, asyncio.Future[bool]]] = []
-        self._writer: asyncio.Task[None] | None = None
-
-    async def record(self, attempt: Attempt) -> bool:
-        """True once the attempt is committed; False if another dispatcher recorded it."""
-        saved = asyncio.get_running_loop().create_future()
-        saved.add_done_callback(_retrieve)  # its caller may be gone when it fails
-        self._queue.append((attempt, saved))
-        if self._writer is None:
-            self._writer = asyncio.create_task(self._write(), name="notify-recorder")
-        return await asyncio.shield(saved)
-
-    async def idle(self) -> None:
-        """Returns when every attempt handed over so far is written (or has failed)."""
-        while self._writer is not None:
-            await asyncio.shield(self._writer)
-
-    async def _write(self) -> None:
-        batch: list[tuple[Attempt, asyncio.Future[bool]]] = []
-        try:
-            while self._queue:
-                batch, self._queue = self._queue, []
-                try:
-                    async with self.db.write() as conn:
-                        saved = await outbox_repo.record_attempts(conn, [a for a, _ in batch])
-                except Exception as exc:
-                    for _, future in batch:
-                        future.set_exception(exc)
-                    continue
-                for (_, future), ok in zip(batch, saved, strict=True):
-                    future.set_result(ok)
-        finally:
-            self._writer = None
-            for _, future in batch:
-                if not future.done():  # cancelled mid-batch: its callers must not wait forever
-                    future.set_exception(RuntimeError("the attempt was not recorded"))
-
-
-def _retrieve(future: asyncio.Future[bool]) -> None:
-    if not future.cancelled():
-        future.exception()
 
 
 class Dispatcher:
@@ -169,6 +128,7 @@ class Dispatcher:
         interval_ms: int = 500,
         max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
         per_merchant: int = 4,
+        sandbox: bool = False,
     ) -> None:
         if lease_ms <= 0 or interval_ms <= 0 or max_in_flight <= 0 or per_merchant <= 0:
             raise ValueError("lease, interval and concurrency limits must be positive")
@@ -185,7 +145,9 @@ class Dispatcher:
         # run_forever claims again once at least half the slots are free
         self._refill_at = max_in_flight - max(1, max_in_flight // 2)
         self._merchant_slots: dict[str, asyncio.Semaphore] = {}
-        self._recorder = _Recorder(db)
+        self._recorder = Recorder(db)
+        # a held notification is looked at again every idle interval
+        self._faults = NotificationFaults(db, clock, enabled=sandbox, recheck_ms=interval_ms)
 
     @classmethod
     def from_settings(
@@ -212,6 +174,7 @@ class Dispatcher:
             lease_ms=settings.notify_lease_ms,
             interval_ms=settings.dispatch_interval_ms,
             per_merchant=settings.notify_per_merchant,
+            sandbox=settings.is_sandbox,  # notification faults apply in sandbox mode only
         )
 
     async def aclose(self) -> None:
@@ -234,12 +197,13 @@ class Dispatcher:
     async def run_once(self) -> DispatchCounts:
         """Claims one batch of due rows, delivers them all and waits for the verdicts."""
         claimed_at = self.clock.real_ms()
-        rows = await self._claim(self.max_in_flight)
-        merchants = await self._merchants(rows)
+        claimed = await self._claim(self.max_in_flight)
+        merchants = await self._merchants(claimed)
+        rows, held = await self._faults.triage(claimed, functools.partial(_armed, merchants))
         verdicts = await asyncio.gather(
             *(self._deliver(row, claimed_at, merchants[row.partner_id]) for row in rows)
         )
-        return DispatchCounts.of(len(rows), list(verdicts))
+        return DispatchCounts.of(len(claimed), [*verdicts, *[Verdict.HELD] * held])
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         """Keeps claiming while there is capacity; idles `interval_ms` when nothing is due.
@@ -280,12 +244,13 @@ class Dispatcher:
         if self.follow_clock is not None:
             await self.follow_clock()
         claimed_at = self.clock.real_ms()
-        rows = await self._claim(free)
+        claimed = await self._claim(free)
+        # skipped: rows whose lease ran out while we were still delivering them
+        rows = [row for row in claimed if row.id not in in_flight]
         merchants = await self._merchants(rows)
-        started = 0
+        rows, held = await self._faults.triage(rows, functools.partial(_armed, merchants))
+        started = held  # a held row is done with for this claim
         for row in rows:
-            if row.id in in_flight:  # our own lease ran out while still delivering
-                continue
             task = asyncio.create_task(
                 self._deliver(row, claimed_at, merchants[row.partner_id]),
                 name=f"notify-{row.notify_id}",
@@ -345,33 +310,41 @@ class Dispatcher:
                     # Waited for a slot longer than the lease: the row may be another
                     # dispatcher's now; leave it to whoever claims it next.
                     return Verdict.EXPIRED
-                result, started_at, real_started_at = await self._attempt(row, merchant)
-            return await self._record(row, result, started_at, real_started_at)
+                posts, started_at = await self._attempt(row, merchant)
+            return await self._record(row, posts, started_at)
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("dispatcher: notification %s not attempted; retried later", row.notify_id)
             return Verdict.ERROR
 
-    async def _attempt(self, row: OutboxRow, auth: MerchantKeys) -> tuple[AttemptResult, int, int]:
-        """The POST: its result, and when it started in business and in real time."""
+    async def _attempt(
+        self, row: OutboxRow, auth: MerchantKeys
+    ) -> tuple[list[tuple[AttemptResult, int]], int]:
+        """The POST (the same signed bytes twice under a DUPLICATE fault): each one's
+        result and real start time, and the business time the attempt started."""
         if isinstance(auth, Exception):
             raise LookupError(f"merchant {row.partner_id} could not be loaded") from auth
         if auth is None:
             raise LookupError(f"merchant {row.partner_id} is gone")
         started_at = self.clock.now_ms()
-        real_started_at = self.clock.real_ms()
         body = build_body(row.payload, notify_id=row.notify_id, now_ms=started_at)
-        result = await self.sender.post(row.url, body, auth.sign(body))
-        return result, started_at, real_started_at
+        sign = auth.sign(body)
+        posts = []
+        for _ in range(2 if is_duplicate(row) else 1):
+            real_started_at = self.clock.real_ms()
+            posts.append((await self.sender.post(row.url, body, sign), real_started_at))
+        return posts, started_at
 
     async def _record(
-        self, row: OutboxRow, result: AttemptResult, started_at: int, real_started_at: int
+        self, row: OutboxRow, posts: list[tuple[AttemptResult, int]], started_at: int
     ) -> Verdict:
-        attempt_no = row.attempts + 1
+        """Records each POST as an attempt; the row's next state follows the last one
+        (a DUPLICATE's pair counts as delivered if either POST was acknowledged)."""
+        attempt_no = row.attempts + len(posts)
         finished_at = self.clock.now_ms()
         delay = next_attempt_delay(attempt_no - row.round_start)  # position in this round
-        if result.outcome is Outcome.SUCCESS:
+        if any(result.outcome is Outcome.SUCCESS for result, _ in posts):
             status, verdict, next_at = NotificationStatus.DELIVERED, Verdict.DELIVERED, finished_at
         elif delay is None:
             status, verdict, next_at = NotificationStatus.FAILED, Verdict.FAILED, finished_at
@@ -379,36 +352,50 @@ class Dispatcher:
             # The next attempt is due `delay` after this one ended, in business time.
             status, verdict = NotificationStatus.PENDING, Verdict.RETRYING
             next_at = finished_at + delay
-        saved = await self._recorder.record(
-            Attempt(
-                row_id=row.id,
-                attempt_no=attempt_no,
-                started_at=started_at,
-                real_started_at=real_started_at,
-                latency_ms=result.latency_ms,
-                http_status=result.http_status,
-                outcome=result.outcome.value,
-                excerpt=result.excerpt,
-                status=status,
-                next_attempt_at=next_at,
-                delivered_at=finished_at if status is NotificationStatus.DELIVERED else None,
+        fault = attempt_fault(row)
+        for number, (result, real_started_at) in enumerate(posts, start=row.attempts + 1):
+            # one at a time: a batch of the recorder holds distinct rows
+            saved = await self._recorder.record(
+                Attempt(
+                    row_id=row.id,
+                    attempt_no=number,
+                    started_at=started_at,
+                    real_started_at=real_started_at,
+                    latency_ms=result.latency_ms,
+                    http_status=result.http_status,
+                    outcome=result.outcome.value,
+                    excerpt=result.excerpt,
+                    status=status,
+                    next_attempt_at=next_at,
+                    delivered_at=finished_at if status is NotificationStatus.DELIVERED else None,
+                    fault=fault,
+                )
             )
-        )
-        if not log.isEnabledFor(logging.INFO):
-            return verdict if saved else Verdict.CONFLICT
-        log.info(
-            "notification %s (%s %s) attempt %d to %s: %s%s in %d ms -> %s",
-            row.notify_id,
-            row.kind.value,
-            row.subject_no,
-            attempt_no,
-            safe_url(row.url),
-            result.outcome.value,
-            f" {result.http_status}" if result.http_status is not None else "",
-            result.latency_ms,
-            status.value if saved else "already recorded by another dispatcher",
-        )
-        return verdict if saved else Verdict.CONFLICT
+            if log.isEnabledFor(logging.INFO):
+                log.info(
+                    "notification %s (%s %s) attempt %d to %s: %s%s in %d ms%s -> %s",
+                    row.notify_id,
+                    row.kind.value,
+                    row.subject_no,
+                    number,
+                    safe_url(row.url),
+                    result.outcome.value,
+                    f" {result.http_status}" if result.http_status is not None else "",
+                    result.latency_ms,
+                    f" (sandbox fault {fault})" if fault else "",
+                    status.value if saved else "already recorded by another dispatcher",
+                )
+            if not saved:
+                return Verdict.CONFLICT
+        return verdict
+
+
+def _armed(merchants: dict[str, MerchantKeys], partner_id: str) -> Sequence[ArmedFault]:
+    """The armed faults that came with a claimed row's merchant (none if it failed to load)."""
+    merchant = merchants.get(partner_id)
+    if merchant is None or isinstance(merchant, Exception):
+        return ()
+    return merchant.faults
 
 
 def _forget(

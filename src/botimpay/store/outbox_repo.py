@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, bindparam, insert, or_, select, text, update
+from sqlalchemy import Select, bindparam, exists, insert, or_, select, text, update
 
 from botimpay.domain.notification import NotificationKind, NotificationStatus
 from botimpay.store.connection import Connection
-from botimpay.store.tables import notification_attempts, notifications
+from botimpay.store.tables import notification_attempts, notifications, refunds
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +36,8 @@ class OutboxRow:
     created_at: int
     delivered_at: int | None
     last_error: str | None
+    fault: str | None = None  # sandbox: the notification fault that hit it (its label)
+    held_until: int | None = None  # real ms: its first attempt waits until then at most
 
 
 def _row(row: Any) -> OutboxRow:
@@ -54,6 +56,8 @@ def _row(row: Any) -> OutboxRow:
         created_at=int(row.created_at),
         delivered_at=row.delivered_at,
         last_error=row.last_error,
+        fault=row.fault,
+        held_until=None if row.held_until is None else int(row.held_until),
     )
 
 
@@ -154,6 +158,7 @@ class Attempt:
     status: NotificationStatus
     next_attempt_at: int
     delivered_at: int | None
+    fault: str | None = None  # sandbox: the notification fault it was made under
 
 
 # PostgreSQL: a batch's conditional updates in one statement (one round trip), each
@@ -228,6 +233,7 @@ async def record_attempts(conn: Connection, attempts: Sequence[Attempt]) -> list
             "http_status": a.http_status,
             "outcome": a.outcome,
             "response_excerpt": a.excerpt,
+            "fault": a.fault,
         }
         for a, ok in zip(attempts, saved, strict=True)
         if ok
@@ -279,3 +285,49 @@ async def resend(conn: Connection, notify_id: str, now_ms: int) -> bool:
         )
     )
     return result.rowcount == 1
+
+
+async def mark_fault(
+    conn: Connection,
+    row_id: int,
+    *,
+    fault: str,
+    held_until: int | None,
+    claimed_until: int | None,
+) -> bool:
+    """Marks a not yet attempted notification with the fault that hit it and, when
+    `claimed_until` is given, leases it until then (real ms) instead of the claim's lease;
+    False if it was marked or attempted meanwhile."""
+    values: dict[str, Any] = {"fault": fault, "held_until": held_until}
+    if claimed_until is not None:
+        values["claimed_until"] = claimed_until
+    result = await conn.execute(
+        update(notifications)
+        .where(
+            notifications.c.id == row_id,
+            notifications.c.fault.is_(None),
+            notifications.c.attempts == 0,
+        )
+        .values(**values)
+    )
+    return result.rowcount == 1
+
+
+async def hold(conn: Connection, row_id: int, *, until: int) -> None:
+    """Keeps a notification held back (not claimed again) until real time `until`."""
+    await conn.execute(
+        update(notifications)
+        .where(notifications.c.id == row_id, notifications.c.attempts == 0)
+        .values(claimed_until=until)
+    )
+
+
+async def refund_notice_sent(conn: Connection, order_no: str) -> bool:
+    """Whether a refund notification of payment order `order_no` has been attempted."""
+    sent = exists().where(
+        refunds.c.origin_order_no == order_no,
+        notifications.c.subject_no == refunds.c.refund_no,
+        notifications.c.kind == NotificationKind.REFUND.value,
+        notifications.c.attempts > 0,
+    )
+    return bool(await conn.scalar(select(sent)))

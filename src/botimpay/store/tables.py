@@ -263,6 +263,10 @@ notifications = Table(
     Column("created_at", BigInteger, nullable=False),
     Column("delivered_at", BigInteger),
     Column("last_error", String(300)),
+    # sandbox: the notification fault that hit this notification (its label, e.g.
+    # "LATE 1500ms"), and until when (real ms) its first attempt may be held back
+    Column("fault", String(64)),
+    Column("held_until", BigInteger),
     CheckConstraint("kind IN ('PAYMENT', 'REFUND')", name="kind"),
     CheckConstraint("status IN ('PENDING', 'DELIVERED', 'FAILED')", name="status"),
     CheckConstraint("attempts >= 0", name="attempts_non_negative"),
@@ -283,6 +287,7 @@ notification_attempts = Table(
     Column("http_status", Integer),
     Column("outcome", String(20), nullable=False),
     Column("response_excerpt", String(500)),
+    Column("fault", String(64)),  # sandbox: the notification fault this attempt was made under
 )
 Index("ix_notification_attempts_notification_id", notification_attempts.c.notification_id)
 
@@ -317,6 +322,9 @@ Index(
     "ix_api_requests_partner_id_merchant_order_no",
     api_requests.c.partner_id,
     api_requests.c.merchant_order_no,
+)
+Index(
+    "ix_api_requests_partner_id_order_no", api_requests.c.partner_id, api_requests.c.order_no
 )
 Index("ix_api_requests_business_at", api_requests.c.business_at)
 

@@ -22,7 +22,16 @@ from botimpay.errors import InvalidParameter
 from botimpay.gc_tuning import tune_gc
 from botimpay.notify.dispatcher import Dispatcher
 from botimpay.settings import Settings
-from botimpay.web import appshell, checkout, demo_shop, health, qr, sandbox_api
+from botimpay.web import (
+    appshell,
+    checkout,
+    demo_shop,
+    health,
+    qr,
+    sandbox_api,
+    sandbox_faults,
+    sandbox_testplan,
+)
 from botimpay.web.docs import OPENAPI_URL, install_docs
 from botimpay.web.fast_path import MerchantApiFastPath
 from botimpay.web.security import SecurityHeaders
@@ -119,6 +128,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> MerchantApiFas
         app.include_router(checkout.wallet_router)
         app.include_router(appshell.router)
         app.include_router(sandbox_api.router)
+        app.include_router(sandbox_faults.router)
+        app.include_router(sandbox_testplan.router)
         app.include_router(demo_shop.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     if settings.docs:

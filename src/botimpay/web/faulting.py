@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from botimpay.domain.faults import Behaviour, FaultSpec, parse_fault_spec
-from botimpay.errors import ApiError, InvalidParameter
+from botimpay.errors import ApiError, BotimpayError, InvalidParameter
 from botimpay.protocol.codes import ResponseCode
 from botimpay.services.auth import MerchantAuth
 from botimpay.web.state import AppState
@@ -26,7 +26,7 @@ MOCK_HEADER = "botimpay-mock-response"
 PLACE_ORDER = "acquire2/placeOrder"
 
 
-class Injected(Exception):
+class Injected(BotimpayError):
     """The answer a fault gives instead of the handler's (never leaves the front door)."""
 
     def __init__(self, code: ResponseCode) -> None:
@@ -90,7 +90,11 @@ async def run(fault: FaultSpec | None, handler: Callable[[], Awaitable[dict[str,
     if fault is None:
         return Outcome(await handler())
     if fault.behaviour is Behaviour.DELAY:
-        result = await handler()
+        try:
+            result = await handler()
+        except ApiError:  # a refusal is the correct answer too: as late
+            await asyncio.sleep(fault.hold_ms / 1000)
+            raise
         await asyncio.sleep(fault.hold_ms / 1000)
         return Outcome(result)
     if fault.applied:  # the change happens behind the fault; the caller hears it failed

@@ -20,6 +20,7 @@ from botimpay.services.refunds import RefundService
 from botimpay.services.request_log import RequestLog, Retention
 from botimpay.services.sandbox import SandboxClock
 from botimpay.services.settlement import SettlementService
+from botimpay.services.testplan import TestPlanService
 from botimpay.services.wallets import WalletService
 from botimpay.settings import Settings
 from botimpay.store.database import Database, open_database
@@ -42,6 +43,7 @@ class AppState:
     templates: Environment
     faults: FaultService
     request_log: RequestLog
+    testplan: TestPlanService
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None) -> AppState:
@@ -70,6 +72,7 @@ class AppState:
             sandbox_clock=SandboxClock(db, clock),
             templates=build_environment(),
             faults=FaultService(db, clock, sandbox=settings.is_sandbox),
+            testplan=TestPlanService(db, clock, sandbox=settings.is_sandbox),
             request_log=RequestLog(
                 db,
                 clock,
@@ -77,6 +80,7 @@ class AppState:
                 retention=Retention(
                     max_rows_per_merchant=settings.request_log_max_rows,
                     days=settings.request_log_days,
+                    every_ms=settings.request_log_prune_ms,
                 ),
             ),
         )

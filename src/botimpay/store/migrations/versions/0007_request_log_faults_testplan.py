@@ -1,7 +1,8 @@
 """api_requests, faults, testplan_runs: the go-live test kit
 
 The merchant API's request log (one row per call), the sandbox faults merchants
-arm against themselves, and the test-plan case runs graded from the log.
+arm against themselves, and the test-plan case runs graded from the log; the
+notification faults' marks on notifications and their delivery attempts.
 
 Revision ID: 0007
 Revises: 0006
@@ -49,6 +50,9 @@ def upgrade() -> None:
         "ix_api_requests_partner_id_merchant_order_no",
         "api_requests",
         ["partner_id", "merchant_order_no"],
+    )
+    op.create_index(
+        "ix_api_requests_partner_id_order_no", "api_requests", ["partner_id", "order_no"]
     )
     op.create_index("ix_api_requests_business_at", "api_requests", ["business_at"])
     op.create_table(
@@ -101,9 +105,17 @@ def upgrade() -> None:
         ),
     )
     op.create_index("ix_testplan_runs_partner_id", "testplan_runs", ["partner_id"])
+    # Notification faults: the one that hit a notification, how long it is held back, and
+    # which delivery attempts were made under it. Plain ADD COLUMNs: no table rebuild.
+    op.add_column("notifications", sa.Column("fault", sa.String(64), nullable=True))
+    op.add_column("notifications", sa.Column("held_until", sa.BigInteger(), nullable=True))
+    op.add_column("notification_attempts", sa.Column("fault", sa.String(64), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column("notification_attempts", "fault")
+    op.drop_column("notifications", "held_until")
+    op.drop_column("notifications", "fault")
     op.drop_table("testplan_runs")
     op.drop_table("faults")
     op.drop_table("api_requests")
