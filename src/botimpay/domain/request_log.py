@@ -6,7 +6,7 @@ test-plan grader and `botimpay requests` read them back.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 BODY_LIMIT_BYTES = 8 * 1024  # request and response bodies are cut to this many bytes
 
@@ -31,9 +31,11 @@ def body_text(raw: bytes, limit: int = BODY_LIMIT_BYTES) -> str:
     return text
 
 
-@dataclass(frozen=True, slots=True)
-class RequestRecord:
-    """One call: when, who, what it named, how it was answered, and any fault injected."""
+class RequestRecord(NamedTuple):
+    """One call: when, who, what it named, how it was answered, and any fault injected.
+
+    A tuple, fields in the table's column order: the front door builds one per call,
+    and a batch is written as these tuples as they are (services.request_log)."""
 
     trace_code: str
     received_at: int  # wall-clock ms

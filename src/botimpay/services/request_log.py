@@ -69,7 +69,10 @@ class RequestLog:
         self.max_queued = max_queued
         self.retention = retention or Retention()
         self.dropped = 0
-        self._queue: list[RequestRecord] = []
+        # rows as plain tuples (RequestRecord without record_id): the collector stops
+        # tracking a tuple of str/int/None after its first pass, so thousands of queued
+        # calls cost the garbage collector nothing (a NamedTuple is tracked for good)
+        self._queue: list[tuple[object, ...]] = []
         self._wake = asyncio.Event()
         self._last_prune = 0
         self._failures = 0
@@ -77,7 +80,7 @@ class RequestLog:
     def record(self, entry: RequestRecord) -> None:
         """Queues one call; never blocks, never raises."""
         queue = self._queue
-        queue.append(entry)
+        queue.append(entry[:-1])
         if len(queue) > self.max_queued:
             excess = len(queue) - self.max_queued
             del queue[:excess]
@@ -96,7 +99,7 @@ class RequestLog:
             chunk = self._queue[: self.batch]
             try:
                 async with self.db.write() as conn:
-                    await request_log_repo.insert_many(conn, chunk)
+                    await request_log_repo.insert_rows(conn, chunk)
             except Exception:
                 self._failures += 1
                 if self._failures < _GIVE_UP_AFTER:
@@ -108,8 +111,8 @@ class RequestLog:
             del self._queue[: len(chunk)]
             written += len(chunk)
             if log.isEnabledFor(logging.INFO):
-                for entry in chunk:
-                    log.info("%s", log_line(entry))
+                for row in chunk:
+                    log.info("%s", log_line(RequestRecord._make((*row, None))))
         return written
 
     async def prune(self) -> int:

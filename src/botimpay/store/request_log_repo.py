@@ -7,16 +7,22 @@ by retention; nothing updates them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from botimpay.domain.request_log import RequestRecord
 from botimpay.store.connection import Connection
 from botimpay.store.tables import api_requests
 
-_COLUMNS = tuple(c.name for c in api_requests.columns if c.name != "id")
+_COLUMNS = RequestRecord._fields[:-1]  # every field but record_id, in the table's order
+assert set(_COLUMNS) == {c.name for c in api_requests.columns} - {"id"}
+# compiled once by SQLAlchemy: positional (?) parameters in the table's column order
+_SQLITE_INSERT = str(
+    insert(api_requests).compile(dialect=sqlite.dialect(), column_keys=list(_COLUMNS))
+)
 
 
 def _row(row: Any) -> RequestRecord:
@@ -25,14 +31,24 @@ def _row(row: Any) -> RequestRecord:
 
 
 async def insert_many(conn: Connection, records: Sequence[RequestRecord]) -> None:
-    if not records:
+    await insert_rows(conn, [record[:-1] for record in records])
+
+
+async def insert_rows(conn: Connection, rows: Sequence[tuple[object, ...]]) -> None:
+    """Writes a batch of rows (RequestRecord's fields but record_id, as plain tuples) at
+    the driver: one executemany on SQLite, COPY on PostgreSQL (several times cheaper per
+    row than a Core insert; every value is already a str, int or None)."""
+    if not rows:
         return
-    rows = []
-    for record in records:
-        values = asdict(record)
-        del values["record_id"]
-        rows.append(values)
-    await conn.execute(insert(api_requests), rows)
+    if conn.dialect.name == "sqlite":
+        await conn.exec_driver_sql(_SQLITE_INSERT, rows)
+        return
+    assert isinstance(conn, AsyncConnection)
+    raw = await conn.get_raw_connection()
+    assert raw.driver_connection is not None
+    await raw.driver_connection.copy_records_to_table(
+        "api_requests", records=rows, columns=list(_COLUMNS)
+    )
 
 
 async def by_trace_code(conn: Connection, trace_code: str) -> RequestRecord | None:
@@ -148,6 +164,8 @@ async def prune_rows_over(conn: Connection, max_rows: int, batch: int = 10_000) 
 
 
 async def prune_older_than(conn: Connection, business_before_ms: int) -> int:
+    """Deletes calls older than a business time (a scan: the column has no index, so
+    that writing the log stays cheap; this runs once a minute, and only with --days)."""
     result = await conn.execute(
         delete(api_requests).where(api_requests.c.business_at < business_before_ms)
     )

@@ -326,7 +326,6 @@ Index(
 Index(
     "ix_api_requests_partner_id_order_no", api_requests.c.partner_id, api_requests.c.order_no
 )
-Index("ix_api_requests_business_at", api_requests.c.business_at)
 
 # Sandbox faults a merchant armed against itself (domain.faults).
 faults = Table(

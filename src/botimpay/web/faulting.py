@@ -62,6 +62,13 @@ def _header_fault(headers: Mapping[str, str], operation: str) -> FaultSpec | Non
         raise InvalidParameter(f"Botimpay-Mock-Response: {exc.message}") from exc
 
 
+def may_apply(state: AppState, auth: MerchantAuth, headers: Mapping[str, str]) -> bool:
+    """Whether a fault could hit this call at all (a cheap test made on every call)."""
+    return state.settings.is_sandbox and (
+        bool(auth.faults) or auth.run_waiting or MOCK_HEADER in headers
+    )
+
+
 async def pick(
     state: AppState,
     auth: MerchantAuth,

@@ -54,7 +54,6 @@ def upgrade() -> None:
     op.create_index(
         "ix_api_requests_partner_id_order_no", "api_requests", ["partner_id", "order_no"]
     )
-    op.create_index("ix_api_requests_business_at", "api_requests", ["business_at"])
     op.create_table(
         "faults",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
