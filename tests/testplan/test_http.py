@@ -3,6 +3,7 @@ while it waits and once decided, refusals that name the field, and production's 
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from decimal import Decimal
@@ -86,6 +87,8 @@ def test_a_started_run_waits_for_the_next_new_order_with_its_faults_asleep(
         "rules",
     }
     assert (view["id"], view["case"], view["status"]) == (run_id, "008", "PENDING")
+    # unguessable, and never read as an option by `botimpay testplan status ID`
+    assert re.fullmatch(r"[0-9a-f]{24}", run_id), run_id
     assert view["timeScale"] == 0.5
     assert view["merchantOrderNo"] is None
     assert [r["rule"] for r in view["rules"]] == [

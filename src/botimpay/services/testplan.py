@@ -163,7 +163,7 @@ class TestPlanService:
         partner = _partner_id(partner_id)
         chosen = CASES[parse_case(case)]
         scale = parse_time_scale(time_scale)
-        run_id = secrets.token_urlsafe(18)
+        run_id = secrets.token_hex(12)  # 96 random bits; hex never reads as a CLI option
         now = self.clock.real_ms()
         async with self.db.write() as conn:
             if await merchants_repo.load(conn, partner) is None:
