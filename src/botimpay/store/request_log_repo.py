@@ -30,10 +30,6 @@ def _row(row: Any) -> RequestRecord:
     return RequestRecord(**values, record_id=int(row.id))
 
 
-async def insert_many(conn: Connection, records: Sequence[RequestRecord]) -> None:
-    await insert_rows(conn, [record[:-1] for record in records])
-
-
 async def insert_rows(conn: Connection, rows: Sequence[tuple[object, ...]]) -> None:
     """Writes a batch of rows (RequestRecord's fields but record_id, as plain tuples) at
     the driver: one executemany on SQLite, COPY on PostgreSQL (several times cheaper per
@@ -118,10 +114,6 @@ async def calls_for_order(
         )
     ).all()
     return [_row(row) for row in rows]
-
-
-async def count(conn: Connection) -> int:
-    return int(await conn.scalar(select(func.count()).select_from(api_requests)) or 0)
 
 
 async def prune_rows_over(conn: Connection, max_rows: int, batch: int = 10_000) -> int:

@@ -323,9 +323,7 @@ Index(
     api_requests.c.partner_id,
     api_requests.c.merchant_order_no,
 )
-Index(
-    "ix_api_requests_partner_id_order_no", api_requests.c.partner_id, api_requests.c.order_no
-)
+Index("ix_api_requests_partner_id_order_no", api_requests.c.partner_id, api_requests.c.order_no)
 
 # Sandbox faults a merchant armed against itself (domain.faults).
 faults = Table(

@@ -44,10 +44,10 @@ from botimpay.web.checkout_forms import (
     remember_csrf,
     session_csrf_ok,
     start_session,
-    state_of,
 )
 from botimpay.web.checkout_text import labels, message
 from botimpay.web.security import SESSION_COOKIE
+from botimpay.web.state import state_of
 from botimpay.web.templating import render
 
 router = APIRouter(tags=["Checkout"], include_in_schema=False)

@@ -24,7 +24,7 @@ from botimpay.web.security import (
     new_csrf_token,
     set_cookie,
 )
-from botimpay.web.state import AppState
+from botimpay.web.state import state_of
 from botimpay.web.text_guard import refuse_unstorable_text
 
 MAX_TOKEN = 200
@@ -75,11 +75,6 @@ class Visit:
 
     def result_url(self, result: str, **extra: str) -> str:
         return self.url("/pay-page/result", result=result, **extra)
-
-
-def state_of(request: Request) -> AppState:
-    state: AppState = request.app.state.botimpay
-    return state
 
 
 async def read_form(request: Request) -> dict[str, str] | None:

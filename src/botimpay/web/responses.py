@@ -15,3 +15,8 @@ class WireJSONResponse(JSONResponse):
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content, default=wire_default)
+
+
+def sandbox_error(status: int, reason: str, message: str) -> WireJSONResponse:
+    """How the unsigned /sandbox helpers refuse a request."""
+    return WireJSONResponse({"result": "ERROR", "reason": reason, "message": message}, status)

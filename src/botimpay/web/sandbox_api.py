@@ -16,8 +16,8 @@ from botimpay.errors import CheckoutRefused
 from botimpay.services.payments import TEST_CARD, Card, token_from_url
 from botimpay.services.views import acquire_order
 from botimpay.web.body import parse_json_object, read_body
-from botimpay.web.responses import WireJSONResponse
-from botimpay.web.state import AppState
+from botimpay.web.responses import WireJSONResponse, sandbox_error
+from botimpay.web.state import state_of
 
 router = APIRouter(prefix="/sandbox/api", tags=["Sandbox"])
 
@@ -39,30 +39,21 @@ class AdvanceRequest(BaseModel):
     seconds: int = Field(gt=0, le=366 * 24 * 3600)
 
 
-def _state(request: Request) -> AppState:
-    state: AppState = request.app.state.botimpay
-    return state
-
-
-def _error(status: int, reason: str, message: str) -> WireJSONResponse:
-    return WireJSONResponse({"result": "ERROR", "reason": reason, "message": message}, status)
-
-
 async def _json(request: Request) -> dict[str, object]:
-    return parse_json_object(await read_body(request, _state(request).settings.max_body_bytes))
+    return parse_json_object(await read_body(request, state_of(request).settings.max_body_bytes))
 
 
 @router.post("/pay", summary="Pay an order as a test wallet, without the browser")
 async def pay(request: Request) -> WireJSONResponse:
-    state = _state(request)
+    state = state_of(request)
     try:
         body = PayRequest.model_validate(await _json(request))
     except ValidationError as exc:
-        return _error(400, "INVALID_PARAMETER", str(exc.errors(include_url=False)[:3]))
+        return sandbox_error(400, "INVALID_PARAMETER", str(exc.errors(include_url=False)[:3]))
     except Exception as exc:  # the body reader's InvalidParameter
-        return _error(400, "INVALID_PARAMETER", str(exc))
+        return sandbox_error(400, "INVALID_PARAMETER", str(exc))
     if (body.orderNo is None) == (body.tokenUrl is None):
-        return _error(400, "INVALID_PARAMETER", "give exactly one of orderNo and tokenUrl")
+        return sandbox_error(400, "INVALID_PARAMETER", "give exactly one of orderNo and tokenUrl")
     try:
         member = await state.wallets.member_by_phone(body.phone)
         result = await state.payments.pay(
@@ -75,7 +66,7 @@ async def pay(request: Request) -> WireJSONResponse:
             outcome=CardOutcome(body.outcome),
         )
     except CheckoutRefused as exc:
-        return _error(409, exc.reason, exc.message)
+        return sandbox_error(409, exc.reason, exc.message)
     return WireJSONResponse(
         {
             "result": result.status,
@@ -88,13 +79,13 @@ async def pay(request: Request) -> WireJSONResponse:
 
 @router.post("/clock/advance", summary="Move business time forward")
 async def advance(request: Request) -> WireJSONResponse:
-    state = _state(request)
+    state = state_of(request)
     try:
         body = AdvanceRequest.model_validate(await _json(request))
     except ValidationError as exc:
-        return _error(400, "INVALID_PARAMETER", str(exc.errors(include_url=False)[:3]))
+        return sandbox_error(400, "INVALID_PARAMETER", str(exc.errors(include_url=False)[:3]))
     except Exception as exc:
-        return _error(400, "INVALID_PARAMETER", str(exc))
+        return sandbox_error(400, "INVALID_PARAMETER", str(exc))
     offset = await state.sandbox_clock.advance(body.seconds)
     expired = await state.orders.expire_due()
     confirmed = await state.payments.resolve_pending_cards()
@@ -112,5 +103,5 @@ async def advance(request: Request) -> WireJSONResponse:
 
 @router.post("/settle", summary="Settle every paid order now")
 async def settle(request: Request) -> WireJSONResponse:
-    settled = await _state(request).settlement.settle_all()
+    settled = await state_of(request).settlement.settle_all()
     return WireJSONResponse({"settled": settled})

@@ -13,25 +13,16 @@ from starlette.requests import Request
 from botimpay.errors import InvalidParameter
 from botimpay.services.faults import FaultRequest, SandboxOnly
 from botimpay.web.body import parse_json_object, read_body
-from botimpay.web.responses import WireJSONResponse
-from botimpay.web.state import AppState
+from botimpay.web.responses import WireJSONResponse, sandbox_error
+from botimpay.web.state import state_of
 
 router = APIRouter(prefix="/sandbox/api", tags=["Sandbox"])
 
 
-def _state(request: Request) -> AppState:
-    state: AppState = request.app.state.botimpay
-    return state
-
-
-def _error(status: int, reason: str, message: str) -> WireJSONResponse:
-    return WireJSONResponse({"result": "ERROR", "reason": reason, "message": message}, status)
-
-
 def _refused(exc: InvalidParameter | SandboxOnly) -> WireJSONResponse:
     if isinstance(exc, SandboxOnly):
-        return _error(404, "SANDBOX_ONLY", exc.message)
-    return _error(400, "INVALID_PARAMETER", exc.message)
+        return sandbox_error(404, "SANDBOX_ONLY", exc.message)
+    return sandbox_error(400, "INVALID_PARAMETER", exc.message)
 
 
 def _partner_id(request: Request) -> str:
@@ -44,7 +35,7 @@ def _partner_id(request: Request) -> str:
 
 @router.post("/faults", status_code=201, summary="Arm a fault for a merchant's next calls")
 async def arm_fault(request: Request) -> WireJSONResponse:
-    state = _state(request)
+    state = state_of(request)
     try:
         raw = parse_json_object(await read_body(request, state.settings.max_body_bytes))
         armed = await state.faults.arm(FaultRequest.parse(raw))
@@ -55,7 +46,7 @@ async def arm_fault(request: Request) -> WireJSONResponse:
 
 @router.get("/faults", summary="A merchant's faults still armed")
 async def list_faults(request: Request) -> WireJSONResponse:
-    state = _state(request)
+    state = state_of(request)
     try:
         armed = await state.faults.list(_partner_id(request))
     except (InvalidParameter, SandboxOnly) as exc:
@@ -65,7 +56,7 @@ async def list_faults(request: Request) -> WireJSONResponse:
 
 @router.delete("/faults", summary="Clear a merchant's faults")
 async def clear_faults(request: Request) -> WireJSONResponse:
-    state = _state(request)
+    state = state_of(request)
     try:
         cleared = await state.faults.clear(_partner_id(request))
     except (InvalidParameter, SandboxOnly) as exc:

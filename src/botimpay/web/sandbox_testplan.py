@@ -13,28 +13,19 @@ from botimpay.errors import InvalidParameter
 from botimpay.services.faults import SandboxOnly
 from botimpay.services.testplan import UnknownRun
 from botimpay.web.body import parse_json_object, read_body
-from botimpay.web.responses import WireJSONResponse
-from botimpay.web.state import AppState
+from botimpay.web.responses import WireJSONResponse, sandbox_error
+from botimpay.web.state import state_of
 
 router = APIRouter(prefix="/sandbox/api", tags=["Sandbox"])
 
 _FIELDS = frozenset({"partnerId", "case", "timeScale"})
 
 
-def _state(request: Request) -> AppState:
-    state: AppState = request.app.state.botimpay
-    return state
-
-
-def _error(status: int, reason: str, message: str) -> WireJSONResponse:
-    return WireJSONResponse({"result": "ERROR", "reason": reason, "message": message}, status)
-
-
 @router.post("/testplan", status_code=201, summary="Start a test-case run for a merchant")
 async def start_run(request: Request) -> WireJSONResponse:
     """`{"partnerId", "case": "001".."009", "timeScale"?: 1}` → 201 `{"id"}`. The run
     binds to the merchant's next placeOrder with a new merchantOrderNo."""
-    state = _state(request)
+    state = state_of(request)
     try:
         raw = parse_json_object(await read_body(request, state.settings.max_body_bytes))
         unknown = sorted(set(raw) - _FIELDS)
@@ -48,9 +39,9 @@ async def start_run(request: Request) -> WireJSONResponse:
             raw.get("partnerId"), raw["case"], raw.get("timeScale", 1)
         )
     except SandboxOnly as exc:
-        return _error(404, "SANDBOX_ONLY", exc.message)
+        return sandbox_error(404, "SANDBOX_ONLY", exc.message)
     except InvalidParameter as exc:
-        return _error(400, "INVALID_PARAMETER", exc.message)
+        return sandbox_error(400, "INVALID_PARAMETER", exc.message)
     return WireJSONResponse({"id": run_id}, 201)
 
 
@@ -59,9 +50,9 @@ async def run_status(run_id: str, request: Request) -> WireJSONResponse:
     """`{"id", "case", "status": PENDING|PASS|FAIL, "timeScale", "merchantOrderNo",
     "rules": [{"rule", "status", "evidence"}]}`."""
     try:
-        view = await _state(request).testplan.status(run_id)
+        view = await state_of(request).testplan.status(run_id)
     except SandboxOnly as exc:
-        return _error(404, "SANDBOX_ONLY", exc.message)
+        return sandbox_error(404, "SANDBOX_ONLY", exc.message)
     except UnknownRun as exc:
-        return _error(404, "NOT_FOUND", exc.message)
+        return sandbox_error(404, "NOT_FOUND", exc.message)
     return WireJSONResponse(view.to_wire())

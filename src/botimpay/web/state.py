@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from jinja2 import Environment
+from starlette.requests import Request
 
 from botimpay.clock import Clock
 from botimpay.netguard import NotifyGuard
@@ -84,3 +85,9 @@ class AppState:
                 ),
             ),
         )
+
+
+def state_of(request: Request) -> AppState:
+    """The running app's state, as every route reads it."""
+    state: AppState = request.app.state.botimpay
+    return state
