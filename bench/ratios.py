@@ -30,6 +30,7 @@ def main() -> None:
                 "rps": row["rps"],
                 "ratio_to_floor": round(row["rps"] / floor["rps"], 3),
                 "errors": row["errors"],
+                "cpu_s_per_1k": row["cpu_s_per_1k_requests"],
             }
     print(json.dumps(out))
 

@@ -72,7 +72,7 @@ def requests_list(
     """Logged calls, newest first."""
 
     async def load(db: Database) -> list[RequestRecord]:
-        async with db.read() as conn:
+        async with db.request_log().read() as conn:
             return await request_log_repo.search(
                 conn,
                 partner_id=partner_id,
@@ -132,7 +132,7 @@ def requests_show(db_url: str, trace_code: str, as_json: bool) -> None:
     """One call by its traceCode: every field, and both bodies pretty-printed."""
 
     async def load(db: Database) -> RequestRecord | None:
-        async with db.read() as conn:
+        async with db.request_log().read() as conn:
             return await request_log_repo.by_trace_code(conn, trace_code.strip())
 
     record = run_db(db_url, load)

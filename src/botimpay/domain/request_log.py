@@ -17,6 +17,8 @@ def storable(text: str | None, limit: int) -> str | None:
     if text is None:
         return None
     cut = text[:limit]
+    if cut.isascii() and "\x00" not in cut:  # the usual case, and the cheap one
+        return cut
     if "\x00" in cut:
         cut = cut.replace("\x00", "\\x00")
     return cut.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -1,8 +1,9 @@
 """The request log's writer: calls are queued in memory and written in batches.
 
 `record` never waits and never fails; a background task writes what is queued
-every `flush_ms` (sooner when a batch fills) in one transaction, logs each call
-as one info line, and prunes old rows now and then. A kill -9 loses at most the
+every `flush_ms` (sooner when a batch fills) in one transaction of the log's own
+database (`Database.request_log`), logs each call as one info line, and prunes
+old rows now and then. A kill -9 loses at most the
 calls of the last flush interval. If the database refuses a batch, the batch is
 kept and tried again; past `max_queued` calls the oldest are dropped and counted.
 """
@@ -98,7 +99,7 @@ class RequestLog:
         while self._queue:
             chunk = self._queue[: self.batch]
             try:
-                async with self.db.write() as conn:
+                async with self.db.request_log().write() as conn:
                     await request_log_repo.insert_rows(conn, chunk)
             except Exception:
                 self._failures += 1
@@ -120,13 +121,13 @@ class RequestLog:
         deleted = 0
         retention = self.retention
         if retention.max_rows_per_merchant > 0:
-            async with self.db.write() as conn:
+            async with self.db.request_log().write() as conn:
                 deleted += await request_log_repo.prune_rows_over(
                     conn, retention.max_rows_per_merchant
                 )
         if retention.days > 0:
             cutoff = self.clock.now_ms() - retention.days * DAY_MS
-            async with self.db.write() as conn:
+            async with self.db.request_log().write() as conn:
                 deleted += await request_log_repo.prune_older_than(conn, cutoff)
         return deleted
 

@@ -187,8 +187,9 @@ class TestPlanService:
             order = await orders_repo.find(
                 conn, run.partner_id, merchant_order_no=run.merchant_order_no
             )
-            calls = await _order_calls(conn, run.partner_id, run.merchant_order_no, order)
             attempts = await _payment_attempts(conn, order)
+        async with self.db.request_log().read() as conn:
+            calls = await _order_calls(conn, run.partner_id, run.merchant_order_no, order)
         now = self.clock.real_ms()
         facts = None if order is None else _facts(order)
         report = testplan.grade(run.case_no, run.time_scale, now, calls, facts, attempts)
@@ -210,9 +211,9 @@ class TestPlanService:
         An order of a test-plan run is held to that run's timeScale."""
         now = self.clock.real_ms()
         results: list[OrderLint] = []
-        async with self.db.read() as conn:
+        async with self.db.read() as conn, self.db.request_log().read() as log_conn:
             placed = await request_log_repo.search(
-                conn, partner_id=partner_id, operation=PLACE, limit=limit * 20
+                log_conn, partner_id=partner_id, operation=PLACE, limit=limit * 20
             )
             runs = await testplan_repo.for_merchant(conn, partner_id, limit=1000)
             scales = {r.merchant_order_no: r.time_scale for r in runs if r.merchant_order_no}
@@ -223,7 +224,7 @@ class TestPlanService:
                     continue
                 seen.add(number)
                 order = await orders_repo.find(conn, partner_id, merchant_order_no=number)
-                calls = await _order_calls(conn, partner_id, number, order)
+                calls = await _order_calls(log_conn, partner_id, number, order)
                 status = None if order is None else order.status.value
                 fail_code = None if order is None else order.fail_code
                 scale = scales.get(number, Decimal(1))

@@ -5,10 +5,14 @@ driver is chosen here. PostgreSQL runs on asyncpg through SQLAlchemy's async
 engine. SQLite runs in WAL mode with synchronous=FULL (durable commits) on the
 stdlib driver, its statements on the event loop (connection.py) and its writes
 through one connection per process with group commit (group_commit.py).
+
+The request log has a database of its own on SQLite (`Database.request_log`): a file
+beside the main one, so its batches never take the main file's write lock.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 from collections.abc import AsyncIterator
@@ -17,22 +21,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, create_engine, event
+from sqlalchemy import Select, create_engine, event, select
+from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.engine import Connection as SyncConnection
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.schema import CreateIndex, CreateTable
 
 from botimpay.errors import ConfigError
+from botimpay.store import request_log_repo
 from botimpay.store.conflicts import DuplicateKey
 from botimpay.store.connection import Connection, LoopConnection
 from botimpay.store.driver_errors import is_duplicate_key
 from botimpay.store.group_commit import GroupCommitWriter
 from botimpay.store.memo import Memo
 from botimpay.store.sqlite_compiled import StatementCache
+from botimpay.store.tables import api_requests
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_DRIVER = "sqlite+pysqlite"
+REQUEST_LOG_SUFFIX = "-requests"  # the request log's SQLite file: <db>-requests
 _IDLE_READERS = 8
 
 
@@ -80,10 +89,18 @@ class Database:
     # process: SQLite statements compiled once, and recent pure decodings of rows.
     statements: StatementCache = field(default_factory=StatementCache, repr=False)
     memo: Memo = field(default_factory=Memo, repr=False)
+    _request_log: Database | None = field(default=None, repr=False)
 
     @property
     def is_sqlite(self) -> bool:
         return self.sqlite is not None
+
+    def request_log(self) -> Database:
+        """The database the request log lives in (opened on first use, disposed with
+        this one): see `_open_request_log`."""
+        if self._request_log is None:
+            self._request_log = _open_request_log(self)
+        return self._request_log
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[Connection]:
@@ -171,6 +188,9 @@ class Database:
         return self._writer
 
     async def dispose(self) -> None:
+        if self._request_log is not None and self._request_log is not self:
+            await self._request_log.dispose()
+        self._request_log = None
         if self._writer is not None:
             await self._writer.close()
             self._writer = None
@@ -186,14 +206,17 @@ class Database:
             await self.pg.dispose()
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, *, durable: bool) -> None:
+    # FULL: every commit survives a power cut; NORMAL (WAL): it survives a killed process
+    synchronous = "FULL" if durable else "NORMAL"
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Transactions are started explicitly by Database.read()/write().
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
@@ -204,7 +227,9 @@ def _configure_sqlite(engine: Engine) -> None:
         return None
 
 
-def open_database(raw_url: str, *, pool_size: int = 10) -> Database:
+def open_database(raw_url: str, *, pool_size: int = 10, durable: bool = True) -> Database:
+    """The database at `raw_url`. `durable=False` (SQLite only) lets a commit that a
+    killed process made survive, but not a power cut, for one fsync less per commit."""
     url = normalize_url(raw_url)
     if url.startswith("sqlite"):
         database_path = make_url(url).database
@@ -219,9 +244,65 @@ def open_database(raw_url: str, *, pool_size: int = 10) -> Database:
             connect_args={"check_same_thread": False},
             hide_parameters=True,  # errors name the statement, never its values (tokens)
         )
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, durable=durable)
         return Database(url=url, sqlite=engine)
     pg = create_async_engine(
         url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, hide_parameters=True
     )
     return Database(url=url, pg=pg)
+
+
+def _open_request_log(db: Database) -> Database:
+    """Where the request log lives. On PostgreSQL that is `db` itself. On SQLite it is a
+    file of its own beside the main one (`<db>-requests`, created on first use): one
+    write lock per file, so the log's batches never hold up an order's commit, and its
+    pages never crowd the main file's cache. Its commits are not fsynced (a killed
+    process loses nothing committed; the log already accepts losing its last batch)."""
+    if db.sqlite is None:
+        return db
+    path = make_url(db.url).database
+    if not path or path == ":memory:":
+        return db
+    log_db = open_database(f"{SQLITE_DRIVER}:///{path}{REQUEST_LOG_SUFFIX}", durable=False)
+    assert log_db.sqlite is not None
+    with log_db.sqlite.connect() as conn:  # every process may race here: one creates it
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        created = not conn.exec_driver_sql(_TABLE_EXISTS, (api_requests.name,)).first()
+        conn.execute(CreateTable(api_requests, if_not_exists=True))
+        for index in sorted(api_requests.indexes, key=lambda ix: str(ix.name)):
+            conn.execute(CreateIndex(index, if_not_exists=True))
+        moved = created and _copy_old_log(conn, path)
+        conn.commit()
+    if moved:  # only once the copy is committed
+        with contextlib.closing(_connect_existing(path, "rw")) as main, main:
+            main.execute("DELETE FROM api_requests")
+    return log_db
+
+
+_TABLE_EXISTS = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+_OLD_LOG_ROWS = str(
+    select(*(api_requests.c[name] for name in request_log_repo.COLUMNS))
+    .order_by(api_requests.c.id)
+    .compile(dialect=sqlite_dialect())
+)
+
+
+def _connect_existing(path: str, mode: str) -> sqlite3.Connection:
+    """A plain connection to the SQLite file at `path`, never creating it."""
+    uri = f"{Path(path).as_uri()}?mode={mode}"
+    return sqlite3.connect(uri, uri=True, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+
+
+def _copy_old_log(log_conn: SyncConnection, main_path: str) -> bool:
+    """Copies the calls an earlier botimpay logged in the main file's `api_requests`
+    (which stays, emptied, for the schema's sake) into the new log file; whether any."""
+    try:
+        with contextlib.closing(_connect_existing(main_path, "ro")) as main:
+            if not main.execute(_TABLE_EXISTS, (api_requests.name,)).fetchone():
+                return False
+            rows = main.execute(_OLD_LOG_ROWS).fetchall()
+    except sqlite3.OperationalError:  # no main file yet
+        return False
+    if rows:
+        log_conn.exec_driver_sql(request_log_repo.SQLITE_INSERT, rows)
+    return bool(rows)

@@ -17,16 +17,16 @@ from botimpay.domain.request_log import RequestRecord
 from botimpay.store.connection import Connection
 from botimpay.store.tables import api_requests
 
-_COLUMNS = RequestRecord._fields[:-1]  # every field but record_id, in the table's order
-assert set(_COLUMNS) == {c.name for c in api_requests.columns} - {"id"}
+COLUMNS = RequestRecord._fields[:-1]  # every field but record_id, in the table's order
+assert set(COLUMNS) == {c.name for c in api_requests.columns} - {"id"}
 # compiled once by SQLAlchemy: positional (?) parameters in the table's column order
-_SQLITE_INSERT = str(
-    insert(api_requests).compile(dialect=sqlite.dialect(), column_keys=list(_COLUMNS))
+SQLITE_INSERT = str(
+    insert(api_requests).compile(dialect=sqlite.dialect(), column_keys=list(COLUMNS))
 )
 
 
 def _row(row: Any) -> RequestRecord:
-    values = {name: getattr(row, name) for name in _COLUMNS}
+    values = {name: getattr(row, name) for name in COLUMNS}
     return RequestRecord(**values, record_id=int(row.id))
 
 
@@ -37,13 +37,13 @@ async def insert_rows(conn: Connection, rows: Sequence[tuple[object, ...]]) -> N
     if not rows:
         return
     if conn.dialect.name == "sqlite":
-        await conn.exec_driver_sql(_SQLITE_INSERT, rows)
+        await conn.exec_driver_sql(SQLITE_INSERT, rows)
         return
     assert isinstance(conn, AsyncConnection)
     raw = await conn.get_raw_connection()
     assert raw.driver_connection is not None
     await raw.driver_connection.copy_records_to_table(
-        "api_requests", records=rows, columns=list(_COLUMNS)
+        "api_requests", records=rows, columns=list(COLUMNS)
     )
 
 

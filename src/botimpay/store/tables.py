@@ -292,6 +292,8 @@ notification_attempts = Table(
 Index("ix_notification_attempts_notification_id", notification_attempts.c.notification_id)
 
 # The merchant API's request log: one row per call, written in batches off the hot path.
+# On SQLite the rows live in a file of their own (`<db>-requests`, Database.request_log)
+# and this table of the main file stays empty.
 api_requests = Table(
     "api_requests",
     metadata,

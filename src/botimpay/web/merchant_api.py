@@ -329,8 +329,8 @@ async def handle(state: AppState, call: ApiCall) -> Answer:
     return Answer(payload, headers, drop)
 
 
-def _text_ref(biz: Any, name: str) -> str | None:
-    value = getattr(biz, name, None)
+def _text_ref(fields: dict[str, Any], name: str) -> str | None:
+    value = fields.get(name)
     return storable(value, 64) if isinstance(value, str) else None
 
 
@@ -348,6 +348,8 @@ def _record(
     auth = seen.auth
     claimed = None if auth is not None else storable(_partner_id(call), 64) or None
     path = call.path.removeprefix(PREFIX) if call.path in OPERATIONS_BY_PATH else call.path
+    # the model's own fields (getattr on a field it lacks costs pydantic an exception)
+    fields: dict[str, Any] = vars(seen.biz) if isinstance(seen.biz, BaseModel) else {}
     return RequestRecord(
         trace_code=trace,
         received_at=received_at,
@@ -355,9 +357,9 @@ def _record(
         partner_id=auth.merchant.partner_id if auth is not None else None,
         claimed_partner_id=claimed,
         operation=storable(path, 160) or "",
-        merchant_order_no=_text_ref(seen.biz, "merchantOrderNo"),
-        order_no=_text_ref(seen.biz, "orderNo"),
-        refund_merchant_order_no=_text_ref(seen.biz, "refundMerchantOrderNo"),
+        merchant_order_no=_text_ref(fields, "merchantOrderNo"),
+        order_no=_text_ref(fields, "orderNo"),
+        refund_merchant_order_no=_text_ref(fields, "refundMerchantOrderNo"),
         code=None if drop else seen.code.code,
         msg=None if drop else seen.code.msg,
         order_status=seen.order_status,
