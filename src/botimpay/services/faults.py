@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from botimpay.clock import Clock
 from botimpay.domain.faults import ArmedFault, FaultSpec, parse_fault_spec, parse_times
+from botimpay.domain.inputs import refuse_unknown_fields
 from botimpay.errors import BotimpayError, InvalidParameter
 from botimpay.store import faults_repo, merchants_repo, testplan_repo
 from botimpay.store.database import Database
@@ -49,9 +50,7 @@ class FaultRequest:
             "applied",
             "holdMs",
         }
-        unknown = sorted(set(raw) - known)
-        if unknown:
-            raise InvalidParameter(f"unknown field {unknown[0]!r}; the fields are {sorted(known)}")
+        refuse_unknown_fields(raw, known)
         partner_id = raw.get("partnerId")
         if not isinstance(partner_id, str) or not 0 < len(partner_id) <= 12:
             raise InvalidParameter("partnerId is required (at most 12 characters)")

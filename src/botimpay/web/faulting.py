@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 
 from botimpay.domain.faults import Behaviour, FaultSpec, parse_fault_spec
+from botimpay.domain.inputs import refuse_unknown_fields
 from botimpay.errors import ApiError, BotimpayError, InvalidParameter
 from botimpay.protocol.codes import ResponseCode
 from botimpay.services.auth import MerchantAuth
@@ -53,9 +54,7 @@ def _header_fault(headers: Mapping[str, str], operation: str) -> FaultSpec | Non
         raise InvalidParameter("the Botimpay-Mock-Response header is not a JSON object") from exc
     if not isinstance(value, dict):
         raise InvalidParameter("the Botimpay-Mock-Response header is not a JSON object")
-    unknown = sorted(set(value) - {"fault", "applied", "holdMs"})
-    if unknown:
-        raise InvalidParameter(f"Botimpay-Mock-Response: unknown field {unknown[0]!r}")
+    refuse_unknown_fields(value, ("fault", "applied", "holdMs"), source="Botimpay-Mock-Response")
     try:
         return parse_fault_spec(value, operation=operation)
     except InvalidParameter as exc:

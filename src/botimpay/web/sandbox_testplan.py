@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.requests import Request
 
+from botimpay.domain.inputs import refuse_unknown_fields
 from botimpay.errors import InvalidParameter
 from botimpay.services.faults import SandboxOnly
 from botimpay.services.testplan import UnknownRun
@@ -28,11 +29,7 @@ async def start_run(request: Request) -> WireJSONResponse:
     state = state_of(request)
     try:
         raw = parse_json_object(await read_body(request, state.settings.max_body_bytes))
-        unknown = sorted(set(raw) - _FIELDS)
-        if unknown:
-            raise InvalidParameter(
-                f"unknown field {unknown[0]!r}; the fields are {sorted(_FIELDS)}"
-            )
+        refuse_unknown_fields(raw, _FIELDS)
         if "case" not in raw:
             raise InvalidParameter('case is required: "001" to "009"')
         run_id = await state.testplan.start(
