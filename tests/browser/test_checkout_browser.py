@@ -175,7 +175,7 @@ def test_cancel_in_a_webview_tells_the_parent(
     order, url = place(merchant, subject="Changed my mind")
     frame = open_in_webview(page, gateway, url)
     frame.get_by_role("link", name="Cancel").click()
-    expect(frame.get_by_role("heading", name="Payment cancelled")).to_be_visible()
+    expect(frame.get_by_role("heading", name="You left the payment")).to_be_visible()
     page.wait_for_function("() => window.results.length > 0")
     shot(page, "cancelled in a webview")
     message = page.evaluate("window.results[0].data")

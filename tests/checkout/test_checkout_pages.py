@@ -423,7 +423,7 @@ def test_customer_cancel_leaves_the_order_unpaid(
     assert cancel
     result = customer.http.get(unescape(cancel[1]))
     assert result.status_code == 200
-    assert "Payment cancelled" in text_of(result)
+    assert "You left the payment" in text_of(result)
     assert 'data-checkout-result="CANCELLED"' in result.text
     assert order_status(merchant, order)["status"] == "CREATED"
 

@@ -211,6 +211,23 @@ async def test_bad_checkout_forms_and_unknown_orders(shop: tuple[httpx.AsyncClie
     assert "frame-ancestors 'self' http://127.0.0.1:9" in page.headers["content-security-policy"]
 
 
+async def test_the_page_asks_the_bridge_which_scene_to_place(
+    shop: tuple[httpx.AsyncClient, Any],
+) -> None:
+    """The product page loads the gateway's JS API, and shop.js fills each form's scene from
+    BotimPay.isInApp() (browser test: tests/browser/test_shop_desktop_browser.py); the
+    order page hands the overlay its amount and order number."""
+    client, _ = shop
+    index = (await client.get("/")).text
+    assert '<script src="http://127.0.0.1:9/static/botimpay-jsapi.js" defer></script>' in index
+    assert index.count('<input type="hidden" name="scene" value="" data-scene>') == 3
+    order = (await client.get("/orders/SHOP-00000000000000aa")).text
+    assert 'data-amount="AED 64.00" data-merchant-order-no="SHOP-00000000000000aa"' in order
+    script = (await client.get("/static/shop.js")).text
+    assert "BotimPay.isInApp()" in script
+    assert "user-agent" not in script.lower()
+
+
 def test_settings_come_from_arguments_then_environment() -> None:
     parse = _shop_module("example_shop.settings").parse
     settings = parse(["--port", "9001"], {"SHOP_PORT": "9002", "BOTIMPAY_PARTNER_ID": "123",

@@ -48,6 +48,8 @@ from example_shop.store import FINAL, Order, OrderStore, PaymentUpdate
 
 HERE = Path(__file__).parent
 logger = logging.getLogger("example_shop")
+# Only for a form posted without its `scene` field (no JavaScript): the page itself asks
+# the BOTIM bridge, BotimPay.isInApp(), and sends JSAPI inside the app and DYNQR elsewhere.
 _MOBILE = re.compile(r"Mobile|Android|iPhone|iPad|BOTIM", re.IGNORECASE)
 _ORDER_NO = re.compile(r"^SHOP-[0-9a-f]{16}$")
 
@@ -92,7 +94,7 @@ class Shop:
             return self._error(request, 400, "Pick a product and quantity.")
         quantity = int(quantity_text)
         scene = str(form.get("scene") or "")
-        if scene not in ("JSAPI", "DYNQR"):  # phones pay in the app, desktops scan a QR
+        if scene not in ("JSAPI", "DYNQR"):  # no JavaScript ran: guess from the User-Agent
             scene = "JSAPI" if _MOBILE.search(request.headers.get("user-agent", "")) else "DYNQR"
         amount = product.price * quantity
         merchant_order_no = "SHOP-" + secrets.token_hex(8)

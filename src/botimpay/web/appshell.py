@@ -13,6 +13,8 @@ from starlette.responses import Response
 
 from botimpay.web import appshell_api
 from botimpay.web.appshell_api import app_state, current_session, display_phone, public_origin
+from botimpay.web.appshell_text import language, page_labels, script_texts
+from botimpay.web.checkout_text import SANDBOX_VALUES, isolated
 from botimpay.web.security import (
     CSRF_COOKIE,
     content_security_policy,
@@ -27,6 +29,7 @@ router.include_router(appshell_api.router)
 WEBVIEW_NAME = "botimpay-webview"
 WEBVIEW_FRAMES = "'self' http: https:"
 _CSRF_COOKIE_AGE = 12 * 3600
+SANDBOX_HINT_VALUES = {**SANDBOX_VALUES, "password": "132580"}
 
 
 @router.get("/app")
@@ -38,10 +41,17 @@ async def app_page(request: Request) -> Response:
         pre_login_token = request.cookies.get(CSRF_COOKIE) or new_csrf_token()
     base = str(request.base_url).rstrip("/")
     nonce = getattr(request.state, "csp_nonce", "")
+    lang = language(request.query_params.get("lang"))
+    tr = page_labels(lang)
     response = render(
         request,
         "app/shell.html",
         {
+            "lang": lang,
+            "tr": tr,
+            "texts": script_texts(lang),
+            "switch_url": "/app" if lang == "ar" else "/app?lang=ar",
+            "sandbox_hint": isolated(tr["sandbox_hint"], SANDBOX_HINT_VALUES),
             "member": session.member if session else None,
             "phone": display_phone(session.member.phone) if session else "",
             "csrf_token": session.csrf_token if session else pre_login_token,

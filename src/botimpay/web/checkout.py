@@ -13,6 +13,7 @@ wrong CSRF token is a 403 page and changes nothing.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter
 from starlette.requests import Request
@@ -32,6 +33,7 @@ from botimpay.domain.payment import (
 )
 from botimpay.errors import CheckoutRefused
 from botimpay.services.payments import Card
+from botimpay.services.setup import DEMO_PARTNER_ID
 from botimpay.services.wallets import Session
 from botimpay.web.checkout_forms import (
     Visit,
@@ -45,7 +47,7 @@ from botimpay.web.checkout_forms import (
     session_csrf_ok,
     start_session,
 )
-from botimpay.web.checkout_text import labels, message
+from botimpay.web.checkout_text import SANDBOX_VALUES, isolated, labels, message
 from botimpay.web.security import SESSION_COOKIE
 from botimpay.web.state import state_of
 from botimpay.web.templating import render
@@ -57,6 +59,7 @@ BRIDGE_RESULTS = {
     "success": "PAYMENT_SUCCESS",
     "failed": "PAYMENT_FAILED",
     "cancelled": "CANCELLED",
+    "pending": "",  # not over yet: the page polls, then shows one of the others
 }
 RESULTS = ("PAYMENT_SUCCESS", "PAYMENT_FAILED", "CANCELLED", "PENDING")
 RESULT_REASONS = (Reason.INSUFFICIENT_BALANCE.value, Reason.CARD_DECLINED.value)
@@ -81,10 +84,10 @@ async def result(request: Request) -> Response:
     now = state_of(request).clock.now_ms()
     if order.is_paid:
         kind = "success"
-    elif wanted == "CANCELLED":
-        kind = "cancelled"
     elif order.status is OrderStatus.FAILURE or wanted == "PAYMENT_FAILED":
-        kind = "failed"
+        kind = "failed"  # closed: cancelled by the merchant, expired or failed
+    elif wanted == "CANCELLED":
+        kind = "cancelled"  # the customer left; the order stays open (CREATED)
     elif wanted == "PENDING":
         kind = "pending"
     else:
@@ -102,9 +105,13 @@ async def result(request: Request) -> Response:
         "kind": kind,
         "heading": tr[f"result_{kind}"],
         "notes": _result_notes(visit, order, kind, closed, reason, merchant),
-        "bridge_result": BRIDGE_RESULTS.get(kind, ""),
+        "bridge_result": (
+            "CANCELLED" if wanted == "CANCELLED" and kind == "failed" else BRIDGE_RESULTS[kind]
+        ),
         "can_retry": closed is None,
         "status_url": visit.url("/pay-page/status") if kind == "pending" else "",
+        "merchant_url": merchant_site(order, state_of(request).settings.is_sandbox),
+        "back_to_merchant": tr["back_to_merchant"].format(merchant=merchant),
     }
     return no_store(render(request, "checkout/result.html", context))
 
@@ -281,12 +288,15 @@ async def _checkout_page(
 
 
 def _base_context(request: Request, visit: Visit, switch_url: str = "") -> dict[str, Any]:
+    tr = labels(visit.lang)
     return {
         "visit": visit,
         "switch_url": switch_url,
         "lang": visit.lang,
-        "tr": labels(visit.lang),
+        "tr": tr,
         "sandbox": state_of(request).settings.is_sandbox,
+        "sandbox_hint": isolated(tr["sandbox_otp"], SANDBOX_VALUES),
+        "test_card_hint": isolated(tr["test_card"], SANDBOX_VALUES),
     }
 
 
@@ -319,6 +329,21 @@ def _blocked_message(order: Order, member: Member | None, now: int) -> str | Non
     return None
 
 
+def merchant_site(order: Order, sandbox: bool) -> str | None:
+    """Where "Back to <merchant>" leads from a checkout opened in a browser of its own:
+    the sandbox demo shop for its orders, else the site of the order's notifyUrl (the
+    only address of the merchant the order carries; JSAPI and DYNQR have no return URL).
+    None when there is neither: the page then says nothing about going back."""
+    if sandbox and order.partner_id == DEMO_PARTNER_ID and not order.notify_url:
+        return "/demo/shop"
+    if not order.notify_url:
+        return None
+    parts = urlsplit(order.notify_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}/"
+
+
 def _in(visit: Visit, text: str | None) -> str | None:
     return message(visit.lang, text) if text else None
 
@@ -333,7 +358,7 @@ def _result_notes(
     if kind == "pending":
         return [tr["pending_note"]]
     if kind == "cancelled":
-        return [tr["cancelled_note"]]
+        return [tr["cancelled_note"].format(merchant=merchant)]
     notes = []
     if reason in RESULT_REASONS:
         notes.append(tr[f"reason_{reason}"])

@@ -7,7 +7,9 @@ them) have an Arabic version here, anything else is shown as it comes.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+
+from markupsafe import Markup, escape
 
 LANGUAGES = ("en", "ar")
 
@@ -28,7 +30,7 @@ _EN: dict[str, str] = {
     "sign_in_title": "Sign in to your wallet",
     "phone": "Mobile number",
     "otp": "Verification code",
-    "sandbox_otp": "Sandbox: verification code 123456; test wallets +971 56 000 0000 … 0009.",
+    "sandbox_otp": "Sandbox: verification code {otp}; test wallets {wallets}.",
     "sign_in": "Sign in",
     "signed_in_as": "Signed in as",
     "balance": "Balance",
@@ -41,7 +43,7 @@ _EN: dict[str, str] = {
     "card_number": "Card number",
     "expiry": "Expiry (MM/YY)",
     "cvv": "CVV",
-    "test_card": "Sandbox test card: 5123 4500 0000 0008, 05/31, CVV 100.",
+    "test_card": "Sandbox test card: {card}, {expiry}, CVV {cvv}.",
     "outcome": "Simulation case",
     "outcome_SUCCESS": "Success",
     "outcome_PENDING": "Pending",
@@ -56,11 +58,14 @@ _EN: dict[str, str] = {
     "back": "Back to checkout",
     "result_success": "Payment successful",
     "result_failed": "Payment failed",
-    "result_cancelled": "Payment cancelled",
+    "result_cancelled": "You left the payment",
     "result_pending": "Confirming your payment…",
     "paid_note": "{merchant} has received your payment.",
     "pending_note": "The bank is confirming the payment. This page updates by itself.",
-    "cancelled_note": "You left the checkout. The order has not been paid.",
+    "cancelled_note": (
+        "Nothing was charged. The order is still open until it expires or {merchant} cancels it."
+    ),
+    "back_to_merchant": "Back to {merchant}",
     "failed_note": "The payment was not completed.",
     "final_note": "This order can no longer be paid.",
     "one_time_note": "This order allowed one payment attempt only.",
@@ -93,7 +98,7 @@ _AR: dict[str, str] = {
     "sign_in_title": "سجّل الدخول إلى محفظتك",
     "phone": "رقم الجوال",
     "otp": "رمز التحقق",
-    "sandbox_otp": "بيئة الاختبار: رمز التحقق 123456، محافظ الاختبار ‎+971 56 000 0000 … 0009.",
+    "sandbox_otp": "بيئة الاختبار: رمز التحقق {otp}، محافظ الاختبار {wallets}.",
     "sign_in": "تسجيل الدخول",
     "signed_in_as": "مسجّل الدخول باسم",
     "balance": "الرصيد",
@@ -106,7 +111,7 @@ _AR: dict[str, str] = {
     "card_number": "رقم البطاقة",
     "expiry": "تاريخ الانتهاء (MM/YY)",
     "cvv": "رمز CVV",
-    "test_card": "بطاقة الاختبار: 5123 4500 0000 0008، 05/31، CVV 100.",
+    "test_card": "بطاقة الاختبار: {card}، {expiry}، CVV {cvv}.",
     "outcome": "حالة المحاكاة",
     "outcome_SUCCESS": "نجاح",
     "outcome_PENDING": "قيد الانتظار",
@@ -121,11 +126,12 @@ _AR: dict[str, str] = {
     "back": "العودة إلى صفحة الدفع",
     "result_success": "تم الدفع بنجاح",
     "result_failed": "فشل الدفع",
-    "result_cancelled": "تم إلغاء الدفع",
+    "result_cancelled": "غادرت صفحة الدفع",
     "result_pending": "جارٍ تأكيد الدفع…",
     "paid_note": "استلم {merchant} دفعتك.",
     "pending_note": "يقوم البنك بتأكيد الدفع. ستتحدّث هذه الصفحة تلقائيًا.",
-    "cancelled_note": "غادرت صفحة الدفع. لم يتم دفع الطلب.",
+    "cancelled_note": "لم يُخصم أي مبلغ. يبقى الطلب مفتوحًا حتى تنتهي صلاحيته أو يلغيه {merchant}.",
+    "back_to_merchant": "العودة إلى {merchant}",
     "failed_note": "لم تكتمل عملية الدفع.",
     "final_note": "لم يعد من الممكن دفع هذا الطلب.",
     "one_time_note": "يسمح هذا الطلب بمحاولة دفع واحدة فقط.",
@@ -160,7 +166,7 @@ _AR_MESSAGES: dict[str, str] = {
         "لا يزال تأكيد الدفع بالبطاقة لهذا الطلب جاريًا."
     ),
     "Use the sandbox test card 5123 4500 0000 0008, 05/31, CVV 100.": (
-        "استخدم بطاقة الاختبار 5123 4500 0000 0008، 05/31، CVV 100."
+        "استخدم بطاقة الاختبار \u20665123 4500 0000 0008\u2069، \u206605/31\u2069، CVV 100."
     ),
     "The card was declined.": "تم رفض البطاقة.",
     "The card was not accepted. Check its number, expiry date and CVV.": (
@@ -204,6 +210,25 @@ _AR_PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
         ),
     ),
 ]
+
+
+# Numbers, phone ranges and dates shown left to right inside any sentence (bidi isolated).
+SANDBOX_VALUES = {
+    "otp": "123456",
+    "wallets": "+971 56 000 0000 … 0009",
+    "card": "5123 4500 0000 0008",
+    "expiry": "05/31",
+    "cvv": "100",
+}
+
+
+def isolated(template: str, values: Mapping[str, str]) -> Markup:
+    """`template` escaped, each {name} replaced by its value in <bdi dir="ltr">, so a
+    phone range or a card number keeps its order in an Arabic sentence."""
+    wrapped = {
+        name: Markup('<bdi dir="ltr">{}</bdi>').format(value) for name, value in values.items()
+    }
+    return escape(template).format(**wrapped)
 
 
 def language(raw: str | None) -> str:

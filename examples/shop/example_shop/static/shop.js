@@ -1,7 +1,41 @@
-// Order page: pay through the BOTIM JS API (in the app: the app's checkout; elsewhere
-// the library's QR overlay), and reload when the shop's server sees the status change.
+// The shop's pages and the BOTIM JS API (loaded from the gateway before this file).
+// Product page: each Buy form says which scene to place, asked of the app's bridge,
+// BotimPay.isInApp(): JSAPI inside the BOTIM app (its checkout opens over the page),
+// DYNQR anywhere else (a QR code to scan with the app), whatever the device.
+// Order page: "Pay" runs BotimPay.pay (in the app: the app's checkout; elsewhere the
+// library's QR overlay), and the page reloads when the shop's server sees a new status.
 (function () {
   "use strict";
+
+  function inApp() {
+    return Boolean(window.BotimPay && window.BotimPay.isInApp());
+  }
+
+  // --- product page -----------------------------------------------------------------
+
+  const where = document.getElementById("where");
+  function showWhere() {
+    if (!where) return;
+    const yes = inApp();
+    where.textContent = yes ? "In the BOTIM app: you pay right here." : "In a browser: you pay by scanning a QR code with BOTIM.";
+    where.dataset.inApp = yes ? "yes" : "no";
+  }
+  const sceneFields = document.querySelectorAll("input[data-scene]");
+  function setScenes() {
+    const scene = inApp() ? "JSAPI" : "DYNQR";
+    sceneFields.forEach(function (field) { field.value = scene; });
+  }
+  if (where || sceneFields.length) {
+    showWhere();
+    setScenes();
+    setTimeout(function () { showWhere(); setScenes(); }, 1500);  // after the app's hello
+    document.querySelectorAll("form.buy").forEach(function (form) {
+      form.addEventListener("submit", setScenes);  // asked again at the moment of buying
+    });
+  }
+
+  // --- order page -------------------------------------------------------------------
+
   const order = document.getElementById("order");
   if (!order) return;
   const statusUrl = order.dataset.statusUrl;
@@ -12,7 +46,13 @@
   if (pay && tokenUrl && window.BotimPay) {
     pay.addEventListener("click", function (event) {
       event.preventDefault();
-      window.BotimPay.pay({ tokenUrl: tokenUrl, statusUrl: statusUrl }).then(function () {
+      window.BotimPay.pay({
+        tokenUrl: tokenUrl,
+        statusUrl: statusUrl,
+        amount: order.dataset.amount,
+        orderNo: order.dataset.merchantOrderNo,
+        merchant: order.dataset.merchant,
+      }).then(function () {
         window.location.reload();  // the page shows what the server knows, never the JS result
       });
     });

@@ -20,6 +20,11 @@
   const csrfMeta = document.querySelector('meta[name="csrf-token"]');
   const csrfToken = csrfMeta ? csrfMeta.content : "";
   const $ = (id) => document.getElementById(id);
+  const LANG = phone.dataset.lang === "ar" ? "ar" : "en";
+  const TEXTS = (() => { try { return JSON.parse(phone.dataset.texts || "{}"); } catch (err) { return {}; } })();
+  /** The page's text `key` in its language (/app?lang=ar), {name} parts filled in. */
+  const t = (key, values) => String(TEXTS[key] || key).replace(/\{(\w+)\}/g, (all, name) =>
+    values && name in values ? String(values[name]) : all);
 
   // --- small helpers --------------------------------------------------------
 
@@ -58,7 +63,7 @@
     try {
       response = await fetch(path, opts);
     } catch (err) {
-      return { ok: false, status: 0, data: { message: "The network is unreachable. Try again." } };
+      return { ok: false, status: 0, data: { message: t("offline") } };
     }
     let data = {};
     try { data = await response.json(); } catch (err) { data = {}; }
@@ -95,7 +100,7 @@
         return;
       }
       $("signin-go").disabled = false;
-      $("signin-error").textContent = result.data.message || "Sign-in failed.";
+      $("signin-error").textContent = result.data.message || t("sign_in_failed");
     });
     return;
   }
@@ -147,7 +152,7 @@
       bar.append(title);
       chart.append(bar);
       const label = svg("text", { x: x + barWidth / 2, y: base + 16, "text-anchor": "middle" });
-      label.textContent = last ? "Today" : day.label;
+      label.textContent = last ? t("today") : day.label;
       chart.append(label);
       if (day.fils > 0) {
         const value = svg("text", { x: x + barWidth / 2, y: base - h - 4, "text-anchor": "middle", class: "value" });
@@ -165,12 +170,12 @@
     const list = $("wallet-history");
     list.textContent = "";
     if (!items.length) {
-      list.append(el("li", { className: "muted", text: "No payments yet." }));
+      list.append(el("li", { className: "muted", text: t("no_payments") }));
       return;
     }
     for (const item of items) {
       const incoming = !item.amountText.startsWith("-");
-      const label = item.kind === "FUNDING" ? "Wallet top-up" : item.memo || item.kind;
+      const label = item.kind === "FUNDING" ? t("top_up") : item.memo || item.kind;
       list.append(el("li", { "data-order-no": item.orderNo || "" },
         el("span", { className: "icon" + (incoming ? " in" : ""), text: incoming ? "+" : label.charAt(0).toUpperCase() }),
         el("span", { className: "what" },
@@ -188,7 +193,7 @@
       const result = await api("/app/api/wallet");
       walletLoading = null;
       if (result.status === 401) { location.reload(); return; }
-      if (!result.ok) { toast(result.data.message || "Could not load the wallet.", "error"); return; }
+      if (!result.ok) { toast(result.data.message || t("wallet_failed"), "error"); return; }
       const wallet = result.data;
       $("wallet-name").textContent = wallet.name;
       $("wallet-balance").textContent = wallet.balanceText;
@@ -216,6 +221,7 @@
     const origins = [location.origin, phone.dataset.publicOrigin];
     if (!origins.includes(url.origin) || url.pathname !== CHECKOUT_PATH) return null;
     if (!url.searchParams.get("ft")) return null;
+    if (LANG === "ar") url.searchParams.set("lang", "ar");  // the checkout in the app's language
     return location.origin + url.pathname + url.search;
   }
 
@@ -251,9 +257,9 @@
   $("checkout-backdrop").addEventListener("click", closeCheckout);
 
   function resultText(outcome) {
-    if (outcome.result === "PAYMENT_SUCCESS") return ["Payment successful.", "ok"];
-    if (outcome.result === "CANCELLED") return ["Payment cancelled.", ""];
-    return ["The payment did not go through.", "error"];
+    if (outcome.result === "PAYMENT_SUCCESS") return [t("paid"), "ok"];
+    if (outcome.result === "CANCELLED") return [t("left"), ""];  // the order itself stays open
+    return [t("not_paid"), "error"];
   }
 
   // --- scan -----------------------------------------------------------------
@@ -265,19 +271,19 @@
   }
 
   async function payScanned(form) {
-    scanStatus("Reading the code…", "");
+    scanStatus(t("reading"), "");
     const result = await api("/app/api/scan", { method: "POST", body: form });
     if (!result.ok) {
-      scanStatus(result.data.message || "This code cannot be paid.", "error");
+      scanStatus(result.data.message || t("cannot_pay"), "error");
       return;
     }
     const localUrl = localCheckoutUrl(result.data.tokenUrl);
-    if (!localUrl) { scanStatus("This code is not a Botim Money payment link.", "error"); return; }
+    if (!localUrl) { scanStatus(t("not_botim"), "error"); return; }
     scanStatus(`${result.data.merchant}: ${result.data.amountText}`, "");
     const outcome = await openCheckout(localUrl);
     const [message, kind] = resultText(outcome);
     const paid = outcome.result === "PAYMENT_SUCCESS";
-    scanStatus(paid ? `${message} You paid ${result.data.amountText} to ${result.data.merchant}.` : message, kind);
+    scanStatus(paid ? t("you_paid", { message, amount: result.data.amountText, merchant: result.data.merchant }) : message, kind);
     phone.dataset.lastResult = outcome.result;
     toast(message, kind);
   }
@@ -293,7 +299,7 @@
   $("scan-paste-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const text = $("scan-text").value.trim();
-    if (!text) { scanStatus("Paste a payment link first.", "error"); return; }
+    if (!text) { scanStatus(t("paste_first"), "error"); return; }
     const form = new FormData();
     form.append("text", text);
     payScanned(form);
@@ -318,7 +324,7 @@
 
   function openWebview(text) {
     const url = normaliseUrl(text);
-    if (!url) { toast("Enter a website address starting with http:// or https://", "error"); return; }
+    if (!url) { toast(t("bad_address"), "error"); return; }
     webviewOrigin = url.origin;
     webview.src = url.href;
     $("webview-address").textContent = url.host + url.pathname;

@@ -11,11 +11,14 @@
  *     true when the page runs inside the BOTIM app's webview (the app names the
  *     webview "botimpay-webview" and greets it with a hello message).
  *
- *   BotimPay.pay({tokenUrl, statusUrl}) -> Promise<{result, orderNo}>
+ *   BotimPay.pay({tokenUrl, statusUrl, amount, orderNo, merchant}) -> Promise<{result, orderNo}>
  *     tokenUrl   interActionParams.tokenUrl from your server's placeOrder (required)
  *     statusUrl  optional URL on YOUR site answering GET with JSON {status[, orderNo]},
  *                where status is the order status your server read with getOrder
  *                (PAID_SUCCESS / SETTLED -> success, FAILURE -> failed)
+ *     amount, orderNo, merchant
+ *                optional text the QR overlay shows, e.g. "AED 45.00", your order
+ *                number and your shop's name (the app's checkout shows its own)
  *     result     "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "CANCELLED"
  *     In the app the checkout opens over your page and the app answers through
  *     the bridge. In any other browser an overlay shows tokenUrl as a QR code
@@ -113,7 +116,11 @@
     return null;
   }
 
-  function payWithQr(tokenUrl, statusUrl) {
+  function text(value, max) {
+    return typeof value === "string" || typeof value === "number" ? String(value).slice(0, max) : "";
+  }
+
+  function payWithQr(tokenUrl, statusUrl, details) {
     if (closeCurrent) closeCurrent("CANCELLED", null);
     return new Promise(function (resolve) {
       const overlay = node("div", {
@@ -137,7 +144,18 @@
       close.type = "button";
       close.className = "botimpay-close";
       close.setAttribute("aria-label", "Close");
-      const title = node("div", { fontSize: "18px", fontWeight: "700", margin: "4px 0 2px" }, "Pay with Botim Money");
+      const title = node("div", { fontSize: "18px", fontWeight: "700", margin: "4px 0 2px" },
+        details.merchant ? "Pay " + details.merchant : "Pay with Botim Money");
+      title.className = "botimpay-title";
+      const amount = node("div", { fontSize: "26px", fontWeight: "800", margin: "2px 0", direction: "ltr", unicodeBidi: "isolate" }, details.amount);
+      amount.className = "botimpay-amount";
+      amount.hidden = !details.amount;
+      const reference = node("div", { fontSize: "13px", color: "#5f6b7a", marginBottom: "4px" });
+      reference.className = "botimpay-order";
+      reference.hidden = !details.orderNo;
+      if (details.orderNo) {
+        reference.append("Order ", node("bdi", { direction: "ltr" }, details.orderNo));
+      }
       const hint = node("div", { fontSize: "15px", color: "#5f6b7a", marginBottom: "12px" }, "Scan with Botim Money");
       const image = node("img", { width: "240px", height: "240px", display: "block", margin: "0 auto", imageRendering: "pixelated" });
       image.className = "botimpay-qr";
@@ -147,7 +165,7 @@
         statusUrl ? "Waiting for payment\u2026" : "Open BOTIM, tap Scan and point it at this code.");
       status.className = "botimpay-status";
       status.setAttribute("role", "status");
-      card.append(close, title, hint, image, status);
+      card.append(close, title, amount, reference, hint, image, status);
       overlay.append(card);
       doc.body.append(overlay);
 
@@ -196,7 +214,11 @@
     }
     const statusUrl = options.statusUrl ? String(options.statusUrl) : null;
     if (isInApp() && (await waitForHello(HELLO_WAIT_MS))) return payInApp(tokenUrl);
-    return payWithQr(tokenUrl, statusUrl);
+    return payWithQr(tokenUrl, statusUrl, {
+      amount: text(options.amount, 40),
+      orderNo: text(options.orderNo, 64),
+      merchant: text(options.merchant, 64),
+    });
   }
 
   global.BotimPay = Object.freeze({

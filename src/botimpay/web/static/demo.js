@@ -10,7 +10,7 @@
   const TITLES = {
     PAYMENT_SUCCESS: "Payment received",
     PAYMENT_FAILED: "Payment failed",
-    CANCELLED: "Payment cancelled",
+    CANCELLED: "You left the payment",  // the order itself stays open: see leftText
   };
   const ICONS = { PAYMENT_SUCCESS: "\u2713", PAYMENT_FAILED: "!", CANCELLED: "\u2013" };
 
@@ -51,6 +51,18 @@
     box.scrollIntoView({ block: "start" });
   }
 
+  /** What is true after the customer closed the checkout or the QR: the order is not
+      cancelled by that; it stays open until it expires or the shop cancels it. */
+  function leftText(name, price, status) {
+    if (status === "CREATED") {
+      return `${name} · ${price}. The order is still open (${status}) until it expires or the shop cancels it; nothing was charged.`;
+    }
+    if (status === "PAID_SUCCESS" || status === "SETTLED") {
+      return `${name} · ${price}. The order was paid meanwhile (${status}).`;
+    }
+    return `${name} · ${price}. The shop's order status: ${status || "unknown"}.`;
+  }
+
   async function buy(button) {
     const card = button.closest(".product");
     const name = card.querySelector("h2").textContent;
@@ -62,11 +74,16 @@
       const outcome = await window.BotimPay.pay({
         tokenUrl: order.tokenUrl,
         statusUrl: "/demo/shop/api/status?orderNo=" + encodeURIComponent(order.orderNo),
+        amount: price,
+        orderNo: order.orderNo,
+        merchant: "Demo Shop",
       });
       const orderNo = outcome.orderNo || order.orderNo;
       const checked = await shopStatus(order.orderNo);
-      showResult(outcome.result, `${name} · ${price} · via ${channel}. The shop's order status: ${checked.status || "unknown"}.`,
-        `${outcome.result} · order ${orderNo}`);
+      const detail = outcome.result === "CANCELLED"
+        ? leftText(name, price, checked.status)
+        : `${name} · ${price} · via ${channel}. The shop's order status: ${checked.status || "unknown"}.`;
+      showResult(outcome.result, detail, `${outcome.result} · order ${orderNo}`);
       $("result").dataset.orderNo = order.orderNo;
       $("result").dataset.shopStatus = checked.status || "";
     } catch (err) {
