@@ -9,10 +9,13 @@ from __future__ import annotations
 import click
 
 from botimpay.cli.common import Cli
+from botimpay.cli.console_users import console_user
 from botimpay.cli.faults import faults
 from botimpay.cli.ledger import ledger
 from botimpay.cli.merchants import merchant
 from botimpay.cli.notify import notify
+from botimpay.cli.orders import orders
+from botimpay.cli.payments import pay, refund, trigger
 from botimpay.cli.requests import requests
 from botimpay.cli.requests_lint import lint
 from botimpay.cli.server import init, serve, worker
@@ -28,5 +31,8 @@ def main() -> None:
 for command in (init, serve, worker, merchant, ledger, notify, requests, faults, testplan):
     main.add_command(command)
 requests.add_command(lint)
+main.add_command(console_user)
+for command in (orders, pay, refund, trigger):  # CLI counterparts of the console
+    main.add_command(command)
 
 __all__ = ["main"]

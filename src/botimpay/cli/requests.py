@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from decimal import Decimal
 
 import click
-import orjson
 
 from botimpay.cli.common import db_option, run_db
 from botimpay.domain.faults import api_operations
-from botimpay.domain.request_log import RequestRecord
+from botimpay.domain.request_log import RequestRecord, pretty_body
 from botimpay.errors import ConfigError
 from botimpay.store import request_log_repo
 from botimpay.store.database import Database
@@ -104,24 +102,6 @@ def requests_list(
     Console(width=max(200, Console().width), soft_wrap=False).print(table)
     if not records:
         click.echo("no logged calls match")
-
-
-def pretty_body(text: str) -> str:
-    """A logged body pretty-printed when it is JSON (numbers exactly as sent), else as is."""
-    if not text:
-        return "(empty)"
-    try:
-        value = json.loads(text, parse_float=Decimal, parse_int=Decimal)
-        pretty = orjson.dumps(value, default=_exact, option=orjson.OPT_INDENT_2)
-    except (ValueError, TypeError, RecursionError, orjson.JSONEncodeError):
-        return text  # cut short, or never JSON
-    return pretty.decode()
-
-
-def _exact(value: object) -> orjson.Fragment:
-    if isinstance(value, Decimal) and value.is_finite():
-        return orjson.Fragment(str(value).encode())
-    raise TypeError
 
 
 @requests.command("show")

@@ -13,9 +13,10 @@ import click
 from botimpay import logs
 from botimpay.cli.common import db_option, dispatcher_options, notify_allow_option, run_db
 from botimpay.clock import Clock
-from botimpay.services.setup import initialise, refuse_other_mode
+from botimpay.services.console_auth import ConsoleAuth
+from botimpay.services.setup import DemoMerchant, initialise, refuse_other_mode
 from botimpay.settings import Mode, Settings
-from botimpay.store.database import normalize_url, redact
+from botimpay.store.database import Database, normalize_url, redact
 
 
 def _proxy_list(value: str) -> str:
@@ -46,11 +47,28 @@ def _proxy_list(value: str) -> str:
     show_default=True,
     help="where the demo merchant's key files are written",
 )
-def init(db_url: str, mode: str, key_dir: Path) -> None:
-    """Create or upgrade the schema; in sandbox mode also the demo merchant."""
+@click.option(
+    "--console-password",
+    default=None,
+    help="the console operator admin's password (also changes an existing admin's); "
+    "default: a random one for a new admin, printed once",
+)
+def init(db_url: str, mode: str, key_dir: Path, console_password: str | None) -> None:
+    """Create or upgrade the schema and the console's admin; in sandbox mode also the
+    demo merchant."""
     sandbox = Mode(mode) is Mode.SANDBOX
-    demo = run_db(db_url, lambda db: initialise(db, Clock(), sandbox=sandbox, key_dir=key_dir))
+
+    async def setup(db: Database) -> tuple[DemoMerchant | None, str | None]:
+        demo = await initialise(db, Clock(), sandbox=sandbox, key_dir=key_dir)
+        return demo, await ConsoleAuth(db, Clock()).ensure_admin(console_password)
+
+    demo, admin_password = run_db(db_url, setup)
     click.echo(f"botimpay initialised ({mode}) at {redact(normalize_url(db_url))}")
+    if admin_password is not None:
+        click.echo(f"console admin password:    {admin_password}")
+        click.echo("  (shown once; sign in as admin at /console)")
+    elif console_password is not None:
+        click.echo("console admin password:    set from --console-password")
     if demo is not None:
         click.echo(f"demo merchant partner id:  {demo.partner_id}")
         click.echo(f"demo merchant private key: {demo.private_key_path}")
@@ -245,6 +263,8 @@ def serve(
     run_db(db_url, lambda db: refuse_other_mode(db, sandbox=settings.is_sandbox))
     logs.configure(log_level)
     click.echo(f"botimpay {mode} gateway on {settings.public_url}")
+    click.echo(f"  start here:   {settings.public_url}/")
+    click.echo(f"  console:      {settings.public_url}/console")
     click.echo(f"  merchant API: {settings.public_url}/sgs/api/acquire2/placeOrder")
     if settings.docs:
         click.echo(f"  API docs:     {settings.public_url}/docs")
@@ -266,19 +286,22 @@ def serve(
         "proxy_headers": bool(settings.forwarded_allow_ips),
         "forwarded_allow_ips": settings.forwarded_allow_ips,
     }
-    if workers == 1:
-        from botimpay.web.app import create_app
+    from botimpay.web.metrics import worker_metrics_dir
 
-        uvicorn.run(create_app(settings), http=http_limits.protocol_for(settings), **edge)
-        return
-    os.environ.update(settings.to_env())
-    uvicorn.run(
-        "botimpay.web.app:create_app_from_env",
-        factory=True,
-        workers=workers,
-        http=http_limits.FROM_ENV,
-        **edge,
-    )
+    with worker_metrics_dir(workers):  # before any worker starts (see web/metrics.py)
+        if workers == 1:
+            from botimpay.web.app import create_app
+
+            uvicorn.run(create_app(settings), http=http_limits.protocol_for(settings), **edge)
+            return
+        os.environ.update(settings.to_env())
+        uvicorn.run(
+            "botimpay.web.app:create_app_from_env",
+            factory=True,
+            workers=workers,
+            http=http_limits.FROM_ENV,
+            **edge,
+        )
 
 
 @click.command()

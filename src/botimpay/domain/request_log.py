@@ -6,7 +6,11 @@ test-plan grader and `botimpay requests` read them back.
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
 from typing import NamedTuple
+
+import orjson
 
 BODY_LIMIT_BYTES = 8 * 1024  # request and response bodies are cut to this many bytes
 
@@ -31,6 +35,25 @@ def body_text(raw: bytes, limit: int = BODY_LIMIT_BYTES) -> str:
     if len(raw) > limit:
         text += f"...[{len(raw) - limit} more bytes]"
     return text
+
+
+def pretty_body(text: str) -> str:
+    """A logged body indented when it is JSON (numbers exactly as sent), else as is:
+    how `botimpay requests show` and the console's order page show it."""
+    if not text:
+        return "(empty)"
+    try:
+        value = json.loads(text, parse_float=Decimal, parse_int=Decimal)
+        pretty = orjson.dumps(value, default=_exact, option=orjson.OPT_INDENT_2)
+    except (ValueError, TypeError, RecursionError, orjson.JSONEncodeError):
+        return text  # cut short, or never JSON
+    return pretty.decode()
+
+
+def _exact(value: object) -> orjson.Fragment:
+    if isinstance(value, Decimal) and value.is_finite():
+        return orjson.Fragment(str(value).encode())
+    raise TypeError
 
 
 class RequestRecord(NamedTuple):

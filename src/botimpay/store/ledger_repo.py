@@ -142,3 +142,43 @@ async def all_balances(conn: Connection) -> list[AccountBalance]:
         AccountBalance(AccountRef(AccountKind(r.kind), r.owner_id), Money(int(r.balance_fils)))
         for r in rows
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedEntry:
+    """A ledger transaction as written: its kind, memo, time and postings (operator views)."""
+
+    transaction_id: int
+    kind: str
+    memo: str
+    created_at: int
+    postings: tuple[tuple[AccountRef, Money], ...]
+
+
+async def entries_of_order(conn: Connection, order_no: str) -> list[RecordedEntry]:
+    """The ledger transactions of order `order_no` (payment, refunds, settlement), oldest
+    first, each with its postings."""
+    rows = await conn.execute(
+        select(
+            ledger_transactions.c.id,
+            ledger_transactions.c.kind,
+            ledger_transactions.c.memo,
+            ledger_transactions.c.created_at,
+            accounts.c.kind.label("account_kind"),
+            accounts.c.owner_id,
+            postings.c.amount_fils,
+        )
+        .join(postings, postings.c.transaction_id == ledger_transactions.c.id)
+        .join(accounts, accounts.c.id == postings.c.account_id)
+        .where(ledger_transactions.c.order_no == order_no)
+        .order_by(ledger_transactions.c.id, postings.c.id)
+    )
+    grouped: dict[int, tuple[Any, list[tuple[AccountRef, Money]]]] = {}
+    for row in rows:
+        _, legs = grouped.setdefault(int(row.id), (row, []))
+        ref = AccountRef(AccountKind(row.account_kind), row.owner_id)
+        legs.append((ref, Money(int(row.amount_fils))))
+    return [
+        RecordedEntry(tid, head.kind, head.memo, int(head.created_at), tuple(legs))
+        for tid, (head, legs) in grouped.items()
+    ]

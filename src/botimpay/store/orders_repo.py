@@ -13,7 +13,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, insert, select, update
+from sqlalchemy import Select, and_, bindparam, insert, or_, select, union, update
 
 from botimpay.domain.order import Order, OrderStatus
 from botimpay.domain.scenes import SceneParams
@@ -22,7 +22,7 @@ from botimpay.store import jsonfield
 from botimpay.store.connection import Connection, fetch_first, run
 from botimpay.store.database import Database
 from botimpay.store.memo import Memo
-from botimpay.store.tables import orders
+from botimpay.store.tables import merchants, orders
 
 
 def _scene(raw: str) -> SceneParams:
@@ -275,3 +275,113 @@ async def payments_of_member(conn: Connection, member_id: str, limit: int) -> li
         .limit(limit)
     )
     return [to_order(row) for row in rows]
+
+
+# --- operator views (`botimpay orders`) ---------------------------------------------
+
+
+async def search(
+    conn: Connection,
+    *,
+    partner_id: str | None = None,
+    status: OrderStatus | None = None,
+    scene_code: str | None = None,
+    limit: int = 50,
+) -> list[Order]:
+    """Orders newest first (by insertion), optionally of one merchant, status or scene."""
+    query = select(orders).order_by(orders.c.id.desc()).limit(limit)
+    if partner_id is not None:
+        query = query.where(orders.c.partner_id == partner_id)
+    if status is not None:
+        query = query.where(orders.c.status == status.value)
+    if scene_code is not None:
+        query = query.where(orders.c.pay_scene_code == scene_code)
+    return [to_order(row) for row in await conn.execute(query)]
+
+
+async def by_ref(
+    conn: Connection, ref: str, *, partner_id: str | None = None, limit: int = 5
+) -> list[Order]:
+    """Orders whose orderNo or merchantOrderNo is `ref` (a merchantOrderNo is unique per
+    merchant only, so several merchants may have one), newest first."""
+    partners = select(merchants.c.partner_id) if partner_id is None else [partner_id]
+    query = (
+        select(orders)
+        .where(or_(orders.c.order_no == ref, _merchant_order_no_in(partners, [ref])))
+        .order_by(orders.c.id.desc())
+        .limit(limit)
+    )
+    if partner_id is not None:
+        query = query.where(orders.c.partner_id == partner_id)
+    return [to_order(row) for row in await conn.execute(query)]
+
+
+def _merchant_order_no_in(partners: Any, refs: list[str]) -> Any:
+    """merchantOrderNo in `refs`, looked up merchant by merchant in the unique
+    (partner_id, merchant_order_no) index (no index has merchantOrderNo first)."""
+    return and_(orders.c.partner_id.in_(partners), orders.c.merchant_order_no.in_(refs))
+
+
+async def latest_notify_url(conn: Connection, partner_id: str) -> str | None:
+    """The notifyUrl of the merchant's newest order that gave one."""
+    value = await conn.scalar(
+        select(orders.c.notify_url)
+        .where(orders.c.partner_id == partner_id, orders.c.notify_url.is_not(None))
+        .order_by(orders.c.id.desc())
+        .limit(1)
+    )
+    return None if value is None else str(value)
+
+
+# --- the console's orders list (web/console_orders.py) --------------------------------
+
+
+async def console_page(
+    conn: Connection,
+    *,
+    partner_id: str | None = None,
+    refs: list[str] | None = None,
+    status: OrderStatus | None = None,
+    scene_code: str | None = None,
+    created_from: int | None = None,
+    created_before: int | None = None,
+    after: tuple[int, int] | None = None,
+    limit: int = 50,
+) -> list[tuple[int, Order]]:
+    """(id, order) newest first by (created_at, id), strictly before `after` (the last
+    row of the previous page: keyset pagination, never OFFSET), matching every filter
+    given. `refs` match orderNo or merchantOrderNo (each by its index). Pages are served
+    by the (created_at, id) indexes of migration 0008: of all, one merchant or one status."""
+    conditions: list[Any] = []
+    if partner_id is not None:
+        conditions.append(orders.c.partner_id == partner_id)
+    if status is not None:
+        conditions.append(orders.c.status == status.value)
+    if scene_code is not None:
+        conditions.append(orders.c.pay_scene_code == scene_code)
+    if created_from is not None:
+        conditions.append(orders.c.created_at >= created_from)
+    if created_before is not None:
+        conditions.append(orders.c.created_at < created_before)
+    if after is not None:
+        created_at, row_id = after
+        conditions += [  # (created_at, id) < after; the first half bounds the index range
+            orders.c.created_at <= created_at,
+            or_(orders.c.created_at < created_at, orders.c.id < row_id),
+        ]
+    query = select(orders).order_by(orders.c.created_at.desc(), orders.c.id.desc()).limit(limit)
+    if refs is None:
+        query = query.where(*conditions)
+    else:  # each number by its own index, every filter beside it; then the few rows sorted
+        matching = union(
+            select(orders.c.id).where(orders.c.order_no.in_(refs), *conditions),
+            select(orders.c.id).where(
+                _merchant_order_no_in(
+                    [partner_id] if partner_id is not None else select(merchants.c.partner_id),
+                    refs,
+                ),
+                *conditions,
+            ),
+        )
+        query = query.where(orders.c.id.in_(matching.scalar_subquery()))
+    return [(int(row.id), to_order(row)) for row in await conn.execute(query)]

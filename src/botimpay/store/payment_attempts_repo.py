@@ -93,3 +93,39 @@ async def resolve(
         .where(payment_attempts.c.id == attempt_id)
         .values(status=status.value, reason=reason.value if reason else None, resolved_at=now_ms)
     )
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRecord:
+    """One payment attempt as recorded (operator views)."""
+
+    attempt_id: int
+    member_id: str | None
+    method: Method
+    status: AttemptStatus
+    reason: str | None
+    amount: Money
+    created_at: int
+    resolved_at: int | None
+
+
+async def of_order(conn: Connection, order_no: str) -> list[AttemptRecord]:
+    """Every attempt at paying `order_no`, oldest first."""
+    rows = await conn.execute(
+        select(payment_attempts)
+        .where(payment_attempts.c.order_no == order_no)
+        .order_by(payment_attempts.c.id)
+    )
+    return [
+        AttemptRecord(
+            attempt_id=int(row.id),
+            member_id=row.member_id,
+            method=Method(row.method),
+            status=AttemptStatus(row.status),
+            reason=row.reason,
+            amount=Money(int(row.amount_fils)),
+            created_at=int(row.created_at),
+            resolved_at=None if row.resolved_at is None else int(row.resolved_at),
+        )
+        for row in rows
+    ]

@@ -93,3 +93,11 @@ async def find(
         query, key = _BY_REFUND_NO, refund_no or ""
     row = (await conn.execute(query, {"partner_id": partner_id, "key": key})).first()
     return _refund(row) if row is not None else None
+
+
+async def of_order(conn: Connection, order_no: str) -> list[Refund]:
+    """Every refund (and revoke) of payment order `order_no`, oldest first."""
+    rows = await conn.execute(
+        select(refunds).where(refunds.c.origin_order_no == order_no).order_by(refunds.c.id)
+    )
+    return [_refund(row) for row in rows]

@@ -364,3 +364,51 @@ testplan_runs = Table(
     CheckConstraint("status IN ('PENDING', 'PASS', 'FAIL')", name="status"),
 )
 Index("ix_testplan_runs_partner_id", testplan_runs.c.partner_id)
+
+# The console's operator and merchant users and their sign-in sessions (0008).
+console_users = Table(
+    "console_users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("password_hash", Text, nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("partner_id", String(12), ForeignKey("merchants.partner_id"), nullable=True),
+    Column("failed_attempts", Integer, nullable=False),
+    Column("locked_until", BigInteger),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    CheckConstraint("role IN ('operator', 'merchant')", name="role"),
+    CheckConstraint("(role = 'merchant') = (partner_id IS NOT NULL)", name="partner_iff_merchant"),
+    CheckConstraint("failed_attempts >= 0", name="attempts_non_negative"),
+)
+
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),  # sha256 of the cookie's token
+    Column(
+        "user_id",
+        Integer,
+        ForeignKey("console_users.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+)
+Index("ix_console_sessions_user_id", console_sessions.c.user_id)
+
+# The console's orders list: newest first by (created_at, id), of all, one merchant, one
+# status or one scene (0008); each grows at its right edge, so placeOrder barely feels
+# them. A merchantOrderNo is found merchant by merchant through
+# uq_orders_partner_merchant_order_no: an index of its own (random inserts) cost more.
+Index("ix_orders_created_at_id", orders.c.created_at, orders.c.id)
+Index("ix_orders_partner_id_created_at_id", orders.c.partner_id, orders.c.created_at, orders.c.id)
+Index("ix_orders_status_created_at_id", orders.c.status, orders.c.created_at, orders.c.id)
+Index(
+    "ix_orders_pay_scene_code_created_at_id",
+    orders.c.pay_scene_code,
+    orders.c.created_at,
+    orders.c.id,
+)

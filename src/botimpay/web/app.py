@@ -25,8 +25,10 @@ from botimpay.settings import Settings
 from botimpay.web import (
     appshell,
     checkout,
+    console,
     demo_shop,
     health,
+    landing,
     qr,
     sandbox_api,
     sandbox_faults,
@@ -109,6 +111,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> MerchantApiFas
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await state.db.dispose()
+            state.metrics.process_stopped()
 
     app = FastAPI(
         title="botimpay",
@@ -122,8 +125,10 @@ def create_app(settings: Settings, clock: Clock | None = None) -> MerchantApiFas
     app.add_middleware(SecurityHeaders)
     app.add_exception_handler(InvalidParameter, _invalid_parameter)
     app.include_router(health.router)
+    app.include_router(landing.router)
     app.include_router(checkout.router)
     app.include_router(qr.router)
+    app.include_router(console.router)
     if settings.is_sandbox:  # production has no customer wallets: no sign-in, app shell, demo
         app.include_router(checkout.wallet_router)
         app.include_router(appshell.router)

@@ -1,7 +1,8 @@
 """Liveness and metrics: GET /healthz and GET /metrics (Prometheus text).
 
 /metrics wants `Authorization: Bearer <metrics token>` when a token is set; without
-one it is public in sandbox and absent (404) in production.
+one it is public in sandbox and absent (404) in production. What it serves is
+web/metrics.py's, with the database's counts (store/metrics_repo.py) read per scrape.
 """
 
 from __future__ import annotations
@@ -9,13 +10,14 @@ from __future__ import annotations
 import hmac
 
 from fastapi import APIRouter
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from botimpay import __version__
+from botimpay.store import metrics_repo
 from botimpay.web.state import AppState
 
 router = APIRouter(tags=["Operations"])
@@ -51,7 +53,10 @@ async def metrics(request: Request) -> Response:
             detail="metrics need Authorization: Bearer <token>",
             headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
         )
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    business_now = state.clock.now_ms()
+    async with state.db.read() as conn:
+        counts = await metrics_repo.counts(conn, business_now=business_now)
+    return Response(state.metrics.exposition(counts, business_now), media_type=CONTENT_TYPE_LATEST)
 
 
 def _bearer_matches(header: str, token: str) -> bool:

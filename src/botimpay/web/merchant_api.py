@@ -323,9 +323,13 @@ async def handle(state: AppState, call: ApiCall) -> Answer:
     headers = [*_ANSWER_HEADERS, (b"content-length", str(len(payload)).encode())]
     if seen.auth is not None:
         headers.append((b"sign", seen.auth.sign(payload).encode()))
-    state.request_log.record(
-        _record(state, call, trace, received_at, started, seen, payload, drop=drop)
+    record = _record(state, call, trace, received_at, started, seen, payload, drop=drop)
+    state.metrics.api.observe(
+        None if operation is None else operation.path,
+        None if drop else seen.code,
+        record.latency_us,
     )
+    state.request_log.record(record)
     return Answer(payload, headers, drop)
 
 

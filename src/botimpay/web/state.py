@@ -25,6 +25,7 @@ from botimpay.services.testplan import TestPlanService
 from botimpay.services.wallets import WalletService
 from botimpay.settings import Settings
 from botimpay.store.database import Database, open_database
+from botimpay.web.metrics import Metrics
 from botimpay.web.templating import build_environment
 
 
@@ -45,6 +46,7 @@ class AppState:
     faults: FaultService
     request_log: RequestLog
     testplan: TestPlanService
+    metrics: Metrics
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None) -> AppState:
@@ -74,6 +76,7 @@ class AppState:
             templates=build_environment(),
             faults=FaultService(db, clock, sandbox=settings.is_sandbox),
             testplan=TestPlanService(db, clock, sandbox=settings.is_sandbox),
+            metrics=Metrics.build(),
             request_log=RequestLog(
                 db,
                 clock,

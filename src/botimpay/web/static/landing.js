@@ -1,0 +1,55 @@
+/*
+ * The landing page's Copy buttons: each copies the text of the element its data-copy
+ * names (a snippet), through the Clipboard API, or by selecting the text and
+ * execCommand("copy") where that API is missing (plain http on another host).
+ */
+(() => {
+  "use strict";
+
+  const status = document.getElementById("copy-status");
+
+  function selectText(element) {
+    const range = document.createRange();
+    range.selectNodeContents(element);
+    const selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    return selection;
+  }
+
+  async function copy(text, element) {
+    if (navigator.clipboard && window.isSecureContext) {
+      await navigator.clipboard.writeText(text);
+      return;
+    }
+    const selection = selectText(element);
+    const done = document.execCommand("copy");
+    selection.removeAllRanges();
+    if (!done) throw new Error("copy refused");
+  }
+
+  function tell(button, label, message) {
+    button.textContent = label;
+    button.classList.toggle("ld-copied", label === "Copied");
+    status.textContent = message;
+    clearTimeout(button.resetTimer);
+    button.resetTimer = setTimeout(() => {
+      button.textContent = "Copy";
+      button.classList.remove("ld-copied");
+    }, 2000);
+  }
+
+  document.querySelectorAll("button[data-copy]").forEach((button) => {
+    button.addEventListener("click", async () => {
+      const target = document.getElementById(button.dataset.copy);
+      if (!target) return;
+      try {
+        await copy(target.textContent, target);
+        tell(button, "Copied", "Copied to the clipboard.");
+      } catch (error) {
+        selectText(target);
+        tell(button, "Select", "Copy was refused: the text is selected, press Ctrl+C.");
+      }
+    });
+  });
+})();

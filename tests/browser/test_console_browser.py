@@ -1,0 +1,85 @@
+"""The console in headless Chromium: sign in as the operator, find an order placed
+through the API by search, open it; no CSP violation or console error on the way.
+
+Saves test-artifacts/screenshots/console-orders.png and console-order.png (README)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+
+from tests.browser.conftest import SCREENSHOTS
+from tests.harness import Gateway, jsapi_order
+
+WATCH_CSP = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(event.violatedDirective + " " + event.blockedURI);
+});
+"""
+PASSWORD = "console-browser-pw"
+SUBJECTS = ["Coffee beans 1kg", "Desk lamp", "Running shoes", "Gift card", "Phone case"]
+
+
+@pytest.fixture
+def desktop(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1360, "height": 860})
+    context.add_init_script(WATCH_CSP)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_operator_finds_an_order_by_search_and_opens_it(desktop: Page, gateway: Gateway) -> None:
+    page = desktop
+    errors: list[str] = []
+
+    def keep(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    page.on("console", keep)
+    gateway.cli("init", "--db", gateway.db_url, "--console-password", PASSWORD)
+    shop = gateway.add_merchant()
+    placed = []
+    for index, subject in enumerate(SUBJECTS * 2):
+        scene = {"paySceneCode": "DYNQR", "paySceneParams": {}} if index % 3 == 0 else {}
+        amount = {"amount": Decimal(f"{12 + index * 7}.50"), "currency": "AED"}
+        biz = jsapi_order(subject=subject, totalAmount=amount, **scene)
+        placed.append(shop.call("acquire2/placeOrder", biz).assert_ok())
+    wanted = placed[3].order
+
+    page.goto(gateway.base_url + "/console/orders")
+    expect(page).to_have_url(gateway.base_url + "/console/login?next=%2Fconsole%2Forders")
+    page.get_by_label("Username").fill("admin")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Orders")).to_be_visible()
+    expect(page.get_by_role("link", name=wanted["orderNo"])).to_be_visible()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "console-orders.png"), full_page=False)
+
+    page.get_by_label("Search").fill(wanted["merchantOrderNo"])
+    page.get_by_role("button", name="Filter").click()
+    rows = page.locator("table.orders tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(wanted["orderNo"])
+    page.get_by_role("link", name=wanted["orderNo"]).click()
+    expect(page.get_by_role("heading", name=f"Order {wanted['orderNo']}")).to_be_visible()
+    expect(page.locator("dl.fields")).to_contain_text(wanted["merchantOrderNo"])
+    deadline = time.monotonic() + 10  # the request log is written in batches
+    while page.locator("li.call").count() == 0 and time.monotonic() < deadline:
+        time.sleep(0.3)
+        page.reload()
+    expect(page.locator("li.call").first).to_contain_text("acquire2/placeOrder")
+    expect(page.locator("li.call pre").first).to_contain_text(wanted["merchantOrderNo"])
+    page.screenshot(path=str(SCREENSHOTS / "console-order.png"), full_page=True)
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    assert page.evaluate("window.__cspViolations") == []
+    assert errors == []
