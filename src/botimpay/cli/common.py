@@ -96,3 +96,11 @@ def run_db(db_url: str, work: Callable[[Database], Awaitable[T]]) -> T:
             await db.dispose()
 
     return asyncio.run(main())
+
+
+def print_wide(table: Any) -> None:
+    """Prints a rich Table at least 200 columns wide, rows never wrapped, so long order
+    numbers and trace codes stay on one line (and stay greppable) in narrow terminals."""
+    from rich.console import Console  # rich loads only for commands that print tables
+
+    Console(width=max(200, Console().width), soft_wrap=False).print(table)

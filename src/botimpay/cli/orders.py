@@ -14,7 +14,7 @@ from typing import Any
 import click
 import orjson
 
-from botimpay.cli.common import db_option, run_db
+from botimpay.cli.common import db_option, print_wide, run_db
 from botimpay.domain.order import Order, OrderStatus
 from botimpay.protocol.money import wire_default
 from botimpay.services.operator import (
@@ -86,7 +86,6 @@ def orders_list(
     if as_json:
         echo_json([order_wire(order) for order in found])
         return
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(
@@ -112,7 +111,7 @@ def orders_list(
             str(order.refunded.amount) if order.refunded.fils else "",
             order.subject,
         )
-    Console(width=max(200, Console().width), soft_wrap=False).print(table)
+    print_wide(table)
     if not found:
         click.echo("no orders match")
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import click
 
-from botimpay.cli.common import db_option, run_db
+from botimpay.cli.common import db_option, print_wide, run_db
 from botimpay.domain.faults import api_operations
 from botimpay.domain.request_log import RequestRecord, pretty_body
 from botimpay.errors import ConfigError
@@ -84,7 +84,6 @@ def requests_list(
     if as_json:
         click.echo(json.dumps([r.to_wire() for r in records], indent=2, ensure_ascii=False))
         return
-    from rich.console import Console
     from rich.table import Table
 
     table = Table("time (UTC)", "operation", "partner", "order", "code", "ms", "fault", "traceCode")
@@ -99,7 +98,7 @@ def requests_list(
             record.fault or "",
             record.trace_code,
         )
-    Console(width=max(200, Console().width), soft_wrap=False).print(table)
+    print_wide(table)
     if not records:
         click.echo("no logged calls match")
 

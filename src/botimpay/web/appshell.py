@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from botimpay.web import appshell_api
-from botimpay.web.appshell_api import app_state, current_session, display_phone, public_origin
+from botimpay.web.appshell_api import current_session, display_phone, public_origin
 from botimpay.web.appshell_text import language, page_labels, script_texts
 from botimpay.web.checkout_text import SANDBOX_VALUES, isolated
 from botimpay.web.security import (
@@ -21,6 +21,7 @@ from botimpay.web.security import (
     new_csrf_token,
     set_cookie,
 )
+from botimpay.web.state import state_of
 from botimpay.web.templating import render
 
 router = APIRouter(tags=["App shell"], include_in_schema=False)
@@ -34,7 +35,7 @@ SANDBOX_HINT_VALUES = {**SANDBOX_VALUES, "password": "132580"}
 
 @router.get("/app")
 async def app_page(request: Request) -> Response:
-    state = app_state(request)
+    state = state_of(request)
     session = await current_session(request)
     pre_login_token = None
     if session is None:

@@ -34,7 +34,7 @@ from botimpay.web.security import (
     secure_cookies,
     set_cookie,
 )
-from botimpay.web.state import AppState
+from botimpay.web.state import state_of
 from botimpay.web.text_guard import unstorable
 
 router = APIRouter(prefix="/app/api", tags=["App shell"], include_in_schema=False)
@@ -49,11 +49,6 @@ _JSON_LIMIT = 4096
 # --- shared helpers (the /app page and the demo shop use them too) -----------
 
 
-def app_state(request: Request) -> AppState:
-    state: AppState = request.app.state.botimpay
-    return state
-
-
 def public_origin(url: str) -> str:
     """`scheme://host[:port]` of a URL, lower-cased (what browsers put in Origin)."""
     parts = urlsplit(url)
@@ -62,7 +57,7 @@ def public_origin(url: str) -> str:
 
 def gateway_origins(request: Request) -> set[str]:
     """The origins this gateway is reached at: its public URL and the request's own."""
-    settings = app_state(request).settings
+    settings = state_of(request).settings
     return {public_origin(settings.public_url), public_origin(str(request.base_url))}
 
 
@@ -93,7 +88,7 @@ def ok(content: dict[str, Any]) -> WireJSONResponse:
 
 
 async def current_session(request: Request) -> Session | None:
-    return await app_state(request).wallets.session(request.cookies.get(SESSION_COOKIE))
+    return await state_of(request).wallets.session(request.cookies.get(SESSION_COOKIE))
 
 
 def csrf_valid(request: Request, session: Session | None) -> bool:
@@ -130,7 +125,7 @@ async def sign_in(request: Request) -> Response:
     if not isinstance(phone, str) or not isinstance(otp, str) or not phone or not otp:
         return error(400, "INVALID_PARAMETER", "Enter your phone number and the code.")
     try:
-        new = await app_state(request).wallets.sign_in(phone[:32], otp[:16])
+        new = await state_of(request).wallets.sign_in(phone[:32], otp[:16])
     except CheckoutRefused as exc:
         return error(400, exc.reason, exc.message)
     response = ok(
@@ -147,7 +142,7 @@ async def sign_out(request: Request) -> Response:
         return error(401, "SIGNED_OUT", "You are not signed in.")
     if not csrf_valid(request, session):
         return error(403, "CSRF", "Reload the page and try again (security token missing).")
-    await app_state(request).wallets.sign_out(request.cookies[SESSION_COOKIE])
+    await state_of(request).wallets.sign_out(request.cookies[SESSION_COOKIE])
     response = ok({"signedOut": True})
     response.delete_cookie(
         SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=secure_cookies(request)
@@ -193,7 +188,7 @@ async def wallet(request: Request) -> Response:
     session = await current_session(request)
     if session is None:
         return error(401, "SIGNED_OUT", "Sign in to see your wallet.")
-    state = app_state(request)
+    state = state_of(request)
     member = session.member
     balance = await state.wallets.balance(member.member_id)
     history = await state.wallets.history(member.member_id, limit=200)
@@ -274,10 +269,10 @@ async def scan(request: Request) -> Response:
             400, "NOT_BOTIM_PAY", "This code is not a Botim Money payment link of this gateway."
         )
     try:
-        order = await app_state(request).payments.order_for_token(token_from_url(link))
+        order = await state_of(request).payments.order_for_token(token_from_url(link))
     except CheckoutRefused as exc:
         return error(400, exc.reason, exc.message)
-    merchant = await app_state(request).payments.merchant_name(order.payee_mid)
+    merchant = await state_of(request).payments.merchant_name(order.payee_mid)
     return ok(
         {
             "tokenUrl": link,

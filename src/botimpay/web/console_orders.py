@@ -19,8 +19,8 @@ from botimpay.domain.order import OrderStatus
 from botimpay.domain.request_log import pretty_body
 from botimpay.domain.scenes import SUPPORTED_SCENES
 from botimpay.services.console_orders import ConsoleOrders, OrderQuery
-from botimpay.web.appshell_api import app_state
 from botimpay.web.console_session import current_session, page, to_login
+from botimpay.web.state import state_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -30,7 +30,7 @@ _FILTERS = ("q", "partner", "status", "scene", "from", "to")
 
 
 def _orders(request: Request) -> ConsoleOrders:
-    return ConsoleOrders(app_state(request).db)
+    return ConsoleOrders(state_of(request).db)
 
 
 def when(ms: int | None) -> str:

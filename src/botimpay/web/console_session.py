@@ -17,9 +17,9 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from botimpay.domain.console import ConsoleSession
 from botimpay.services.console_auth import ConsoleAuth
-from botimpay.web.appshell_api import app_state
 from botimpay.web.checkout_forms import no_store
 from botimpay.web.security import CSRF_FIELD, csrf_matches, new_csrf_token, secure_cookies
+from botimpay.web.state import state_of
 from botimpay.web.templating import render
 
 CONSOLE_PATH = "/console"
@@ -32,7 +32,7 @@ NAV = (("/console/orders", "Orders"),)  # later pages add themselves here
 
 
 def console_auth(request: Request) -> ConsoleAuth:
-    state = app_state(request)
+    state = state_of(request)
     return ConsoleAuth(state.db, state.clock)
 
 

@@ -20,8 +20,9 @@ from botimpay.errors import BotimpayError
 from botimpay.protocol.money import Money
 from botimpay.protocol.requests import OrderRef, PlaceOrderBiz
 from botimpay.services.setup import DEMO_PARTNER_ID
-from botimpay.web.appshell_api import app_state, error, gateway_origins, ok, public_origin
+from botimpay.web.appshell_api import error, gateway_origins, ok, public_origin
 from botimpay.web.body import parse_json_object, read_body
+from botimpay.web.state import state_of
 from botimpay.web.templating import render
 
 router = APIRouter(prefix="/demo/shop", tags=["Demo shop"], include_in_schema=False)
@@ -98,7 +99,7 @@ def _page_policy(nonce: str, gateway: str) -> str:
 @router.get("")
 async def shop_page(request: Request) -> Response:
     """Loads botimpay-jsapi.js from the gateway's public URL, as a merchant site would."""
-    gateway = public_origin(app_state(request).settings.public_url)
+    gateway = public_origin(state_of(request).settings.public_url)
     nonce = getattr(request.state, "csp_nonce", "")
     return render(
         request,
@@ -121,7 +122,7 @@ async def checkout(request: Request) -> Response:
     scene = body.get("scene", "JSAPI")
     if product is None or scene not in SCENES:
         return error(400, "INVALID_PARAMETER", "Unknown productId or scene (JSAPI or DYNQR).")
-    state = app_state(request)
+    state = state_of(request)
     now = state.clock.real_ms()
     merchant_order_no = f"DEMO{now}{secrets.token_hex(4).upper()}"
     try:
@@ -162,7 +163,7 @@ async def status(request: Request) -> Response:
     if not order_no.isdigit() or len(order_no) > 32:
         return error(400, "INVALID_PARAMETER", "orderNo must be the gateway's order number.")
     try:
-        order = await app_state(request).orders.get(DEMO_PARTNER_ID, OrderRef(orderNo=order_no))
+        order = await state_of(request).orders.get(DEMO_PARTNER_ID, OrderRef(orderNo=order_no))
     except BotimpayError:
         return error(404, "ORDER_NOT_FOUND", f"The demo shop has no order {order_no}.")
     return ok(

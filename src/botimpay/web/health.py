@@ -18,14 +18,14 @@ from starlette.responses import JSONResponse, Response
 
 from botimpay import __version__
 from botimpay.store import metrics_repo
-from botimpay.web.state import AppState
+from botimpay.web.state import state_of
 
 router = APIRouter(tags=["Operations"])
 
 
 @router.get("/healthz", summary="Liveness and database check")
 async def healthz(request: Request) -> JSONResponse:
-    state: AppState = request.app.state.botimpay
+    state = state_of(request)
     try:
         async with state.db.read() as conn:
             await conn.execute(text("SELECT 1"))
@@ -43,7 +43,7 @@ async def healthz(request: Request) -> JSONResponse:
 
 @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
 async def metrics(request: Request) -> Response:
-    state: AppState = request.app.state.botimpay
+    state = state_of(request)
     token = state.settings.metrics_token
     if not token and not state.settings.is_sandbox:
         raise HTTPException(status_code=404)  # as if there were no such route

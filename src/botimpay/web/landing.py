@@ -28,7 +28,7 @@ from starlette.routing import Match
 from botimpay import __version__
 from botimpay.services.setup import DEMO_PARTNER_ID, TEST_PASSWORD, test_wallet
 from botimpay.services.wallets import SANDBOX_OTP
-from botimpay.web.appshell_api import app_state
+from botimpay.web.state import state_of
 from botimpay.web.templating import STATIC, render
 
 router = APIRouter(include_in_schema=False)
@@ -77,7 +77,7 @@ def _serves(request: Request, path: str) -> bool:
 
 
 def _links(request: Request) -> list[Link]:
-    settings = app_state(request).settings
+    settings = state_of(request).settings
     links: list[Link] = []
     if settings.is_sandbox:
         links.append(Link("/app", "BOTIM app", "The app shell: sign in as a test wallet and pay."))
@@ -101,7 +101,7 @@ def _read_text(path: Path) -> str | None:
 
 async def _demo_keys(request: Request) -> DemoKeys | None:
     """The demo merchant and where its key files are; None when there is none."""
-    record = await app_state(request).merchants.find(DEMO_PARTNER_ID)
+    record = await state_of(request).merchants.find(DEMO_PARTNER_ID)
     if record is None:
         return None
     key_dir = DEFAULT_KEY_DIR.resolve()
@@ -181,7 +181,7 @@ def _snippets(public_url: str, demo: DemoKeys) -> list[Snippet]:
 @router.api_route("/", methods=["GET", "HEAD"])
 async def landing(request: Request) -> Response:
     """The landing page; in sandbox mode with the demo merchant's values."""
-    settings = app_state(request).settings
+    settings = state_of(request).settings
     demo = await _demo_keys(request) if settings.is_sandbox else None
     _, phone, _ = test_wallet(1)
     return render(
