@@ -53,6 +53,8 @@ merchants = Table(
     Column("updated_at", BigInteger, nullable=False),
     # bumped by every change to the merchant or its keys (the API's cache key)
     Column("revision", BigInteger, nullable=False, server_default=text("1")),
+    # used when an order or refund names no notifyUrl (the console's Developers page)
+    Column("default_notify_url", String(200)),
     CheckConstraint("status IN ('ACTIVE', 'DISABLED')", name="status"),
 )
 
@@ -194,6 +196,19 @@ payment_attempts = Table(
 )
 Index("ix_payment_attempts_order_no", payment_attempts.c.order_no)
 Index("ix_payment_attempts_status", payment_attempts.c.status)
+
+order_events = Table(
+    "order_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("order_no", String(32), ForeignKey("orders.order_no"), nullable=False),
+    Column("event", String(32), nullable=False),
+    Column("from_status", String(32), nullable=False),
+    Column("to_status", String(32), nullable=False),
+    Column("detail", Text),
+    Column("created_at", BigInteger, nullable=False),
+)
+Index("ix_order_events_order_no", order_events.c.order_no, order_events.c.id)
 
 customer_sessions = Table(
     "customer_sessions",

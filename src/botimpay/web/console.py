@@ -12,7 +12,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from botimpay.domain.console import safe_next
-from botimpay.web import console_orders
+from botimpay.web import (
+    console_balances,
+    console_developers,
+    console_logs,
+    console_notifications,
+    console_orders,
+    console_testplan,
+)
 from botimpay.web.checkout_forms import no_store, read_form
 from botimpay.web.console_session import (
     LOGIN_CSRF_AGE,
@@ -34,7 +41,15 @@ from botimpay.web.security import CSRF_FIELD
 from botimpay.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-router.include_router(console_orders.router)
+for page_module in (
+    console_orders,
+    console_logs,
+    console_notifications,
+    console_developers,
+    console_balances,
+    console_testplan,
+):
+    router.include_router(page_module.router)
 
 
 @router.get("/console")

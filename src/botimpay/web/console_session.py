@@ -28,7 +28,14 @@ LOGIN_CSRF_COOKIE = "bp_console_csrf"
 SESSION_COOKIE_AGE = 12 * 3600
 LOGIN_CSRF_AGE = 3600
 
-NAV = (("/console/orders", "Orders"),)  # later pages add themselves here
+NAV = (
+    ("/console/orders", "Orders"),
+    ("/console/logs", "Logs"),
+    ("/console/notifications", "Notifications"),
+    ("/console/developers", "Developers"),
+    ("/console/balances", "Balances"),
+    ("/console/testplan", "Test plan"),
+)
 
 
 def console_auth(request: Request) -> ConsoleAuth:
