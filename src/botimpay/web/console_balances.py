@@ -1,4 +1,6 @@
-"""The console's Balances page: wallets, merchant accounts, pending vs available, daily volume and fees as SVG."""
+"""The console's Balances page:
+wallets, merchant accounts, pending vs available, daily volume and fees as SVG.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""The console's Developers page: partner id, merchant keys, gateway key, IP whitelist, default notify URL, snippets."""
+"""The console's Developers page:
+partner id, merchant keys, gateway key, IP whitelist, default notify URL, snippets.
+"""
 
 from __future__ import annotations
 

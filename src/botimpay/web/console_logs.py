@@ -1,4 +1,6 @@
-"""The console's Logs page: the request log, filterable by operation, code and partner, with a detail view."""
+"""The console's Logs page:
+the request log, filterable by operation, code and partner, with a detail view.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""The console's Notifications page: every outbox row with its state and attempts; resend; a test notification."""
+"""The console's Notifications page:
+every outbox row with its state and attempts; resend; a test notification.
+"""
 
 from __future__ import annotations
 
