@@ -28,6 +28,8 @@ BotimpayError           root of everything botimpay raises on purpose
 ├── UnknownRun          no test-plan run has the id asked for     [services/testplan.py]
 ├── SandboxOnly         a sandbox feature (faults, the test plan) asked of production
 │                                                               [services/faults.py]
+├── ConsoleRefused      a console order action's form is unusable (amount, wallet,
+│                       a sandbox action in production)   [services/console_actions.py]
 ├── Injected            a sandbox fault answers a call instead of its handler; never
 │                       leaves the front door                         [web/faulting.py]
 ├── HeadTooLarge        a request head is over a limit; answered 431, never escapes

@@ -6,43 +6,20 @@ Saves test-artifacts/screenshots/console-orders.png and console-order.png (READM
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from decimal import Decimal
 
-import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.conftest import SCREENSHOTS, PageErrors, sign_in
 from tests.harness import Gateway, jsapi_order
 
-WATCH_CSP = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", (event) => {
-  window.__cspViolations.push(event.violatedDirective + " " + event.blockedURI);
-});
-"""
 PASSWORD = "console-browser-pw"
 SUBJECTS = ["Coffee beans 1kg", "Desk lamp", "Running shoes", "Gift card", "Phone case"]
 
 
-@pytest.fixture
-def desktop(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1360, "height": 860})
-    context.add_init_script(WATCH_CSP)
-    page = context.new_page()
-    yield page
-    context.close()
-
-
 def test_operator_finds_an_order_by_search_and_opens_it(desktop: Page, gateway: Gateway) -> None:
     page = desktop
-    errors: list[str] = []
-
-    def keep(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            errors.append(message.text)
-
-    page.on("console", keep)
+    seen = PageErrors(page)
     gateway.cli("init", "--db", gateway.db_url, "--console-password", PASSWORD)
     shop = gateway.add_merchant()
     placed = []
@@ -53,11 +30,7 @@ def test_operator_finds_an_order_by_search_and_opens_it(desktop: Page, gateway: 
         placed.append(shop.call("acquire2/placeOrder", biz).assert_ok())
     wanted = placed[3].order
 
-    page.goto(gateway.base_url + "/console/orders")
-    expect(page).to_have_url(gateway.base_url + "/console/login?next=%2Fconsole%2Forders")
-    page.get_by_label("Username").fill("admin")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, gateway.base_url + "/console/orders", "admin", PASSWORD)
     expect(page.get_by_role("heading", name="Orders")).to_be_visible()
     expect(page.get_by_role("link", name=wanted["orderNo"])).to_be_visible()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -81,5 +54,5 @@ def test_operator_finds_an_order_by_search_and_opens_it(desktop: Page, gateway: 
 
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-    assert page.evaluate("window.__cspViolations") == []
-    assert errors == []
+    assert seen.csp_violations() == []
+    assert seen.console == []

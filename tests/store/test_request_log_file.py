@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from botimpay.domain.request_log import RequestRecord
-from botimpay.store import migrate, request_log_repo
+from botimpay.store import request_log_repo
 from botimpay.store.database import REQUEST_LOG_SUFFIX, Database, open_database
-from tests.conftest import _fresh_database
 
 
 def record(trace: str, partner_id: str = "200000000001") -> tuple[object, ...]:
@@ -41,19 +39,6 @@ def record(trace: str, partner_id: str = "200000000001") -> tuple[object, ...]:
         detail=None,
     )
     return row[:-1]
-
-
-@pytest.fixture
-async def db(tmp_path: Path, backend_url: str | None) -> AsyncIterator[Database]:
-    databases = _fresh_database(backend_url, tmp_path)
-    database = open_database(next(databases))
-    await migrate.upgrade(database)
-    try:
-        yield database
-    finally:
-        await database.dispose()
-        for _ in databases:
-            pass
 
 
 def main_path(db: Database) -> Path:

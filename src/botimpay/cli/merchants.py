@@ -23,7 +23,9 @@ def merchant() -> None:
 @click.option("--partner-id", required=True)
 @click.option("--name", required=True)
 @click.option("--public-key", required=True, help="PEM, bare base64, or a file holding either")
-@click.option("--ip-whitelist", multiple=True, help="CIDR or * (repeatable); default *")
+@click.option(
+    "--ip-whitelist", multiple=True, help="CIDR, 192.168.*.* or * (repeatable); default *"
+)
 @click.option("--fee-rate", default="0.003", show_default=True, help="payee fee, 0.003 = 0.3 %")
 def merchant_add(
     db_url: str,
@@ -121,7 +123,7 @@ def merchant_enable(db_url: str, partner_id: str) -> None:
 @click.option("--partner-id", required=True)
 @click.argument("cidrs", nargs=-1, required=True)
 def merchant_set_whitelist(db_url: str, partner_id: str, cidrs: tuple[str, ...]) -> None:
-    """Replace the IP whitelist (CIDRs, or * for any address)."""
+    """Replace the IP whitelist (CIDRs, wildcards like 192.168.*.*, or * for any address)."""
     whitelist = run_db(
         db_url, lambda db: MerchantService(db, Clock()).set_whitelist(partner_id, list(cidrs))
     )

@@ -1,6 +1,8 @@
 """Merchants as the rules see them: status, fee rate, IP whitelist and partner ids.
 
-The whitelist holds CIDRs or `*` (any address), as the merchant portal does.
+The whitelist holds CIDRs, `*` (any address), and the merchant portal's IPv4
+wildcard form `192.168.*.*` (trailing parts `*`: the same as 192.168.0.0/16), kept as
+given. The default notify URL is used when an order or refund names no notifyUrl.
 """
 
 from __future__ import annotations
@@ -11,12 +13,15 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from urllib.parse import urlsplit
 
 from botimpay.errors import ConfigError
 
 _PARTNER_ID = re.compile(r"^\d{1,12}$")
 ANY_ADDRESS = "*"
 DEFAULT_FEE_RATE = Decimal("0.003")
+MAX_NOTIFY_URL = 200
+_OCTET = re.compile(r"^(0|[1-9]\d{0,2})$")
 
 
 class MerchantStatus(StrEnum):
@@ -31,6 +36,7 @@ class Merchant:
     status: MerchantStatus
     fee_rate: Decimal
     ip_whitelist: tuple[str, ...]
+    default_notify_url: str | None = None
 
     @property
     def is_active(self) -> bool:
@@ -60,7 +66,8 @@ def parse_fee_rate(text: str | Decimal) -> Decimal:
 
 
 def parse_whitelist(entries: list[str] | tuple[str, ...]) -> tuple[str, ...]:
-    """Normalises CIDRs (a bare address is a /32 or /128); `*` means any address."""
+    """Normalises CIDRs (a bare address is a /32 or /128); `*` means any address; a
+    wildcard like `192.168.*.*` is checked and kept as given."""
     if not entries:
         return (ANY_ADDRESS,)
     normalized: list[str] = []
@@ -68,6 +75,10 @@ def parse_whitelist(entries: list[str] | tuple[str, ...]) -> tuple[str, ...]:
         for part in entry.replace(",", " ").split():
             if part == ANY_ADDRESS:
                 normalized.append(ANY_ADDRESS)
+                continue
+            if "*" in part:
+                wildcard_network(part)  # raises ConfigError naming the entry
+                normalized.append(part)
                 continue
             try:
                 normalized.append(str(ipaddress.ip_network(part, strict=False)))
@@ -92,6 +103,52 @@ def ip_allowed(whitelist: tuple[str, ...], address: str | None) -> bool:
     return any(ip in _network(cidr) for cidr in whitelist)
 
 
+def wildcard_network(entry: str) -> ipaddress.IPv4Network:
+    """`192.168.*.*` as 192.168.0.0/16: four dot-separated parts, decimal octets first,
+    then only `*`s. Raises ConfigError naming the entry otherwise."""
+    parts = entry.split(".")
+    if len(parts) != 4:
+        raise ConfigError(
+            f"{entry!r} is not a wildcard address: it needs four parts like 192.168.*.*"
+        )
+    fixed = 0
+    while fixed < 4 and parts[fixed] != "*":
+        fixed += 1
+    if any(part != "*" for part in parts[fixed:]):
+        raise ConfigError(
+            f"{entry!r} is not a wildcard address: '*' may only stand for the last parts "
+            "(like 192.168.*.*)"
+        )
+    for part in parts[:fixed]:
+        if not _OCTET.match(part) or int(part) > 255:
+            raise ConfigError(f"{entry!r} is not a wildcard address: {part!r} is not 0 to 255")
+    octets = [int(part) for part in parts[:fixed]] + [0] * (4 - fixed)
+    return ipaddress.IPv4Network((".".join(map(str, octets)), 8 * fixed))
+
+
+def parse_notify_url(text: str | None) -> str | None:
+    """A default notify URL as notifyUrl takes it: http(s), a host, at most 200
+    characters, no spaces; empty clears it (None). Raises ConfigError."""
+    url = (text or "").strip()
+    if not url:
+        return None
+    if len(url) > MAX_NOTIFY_URL:
+        raise ConfigError(f"the notify URL has {len(url)} characters; at most 200 are allowed")
+    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in url):
+        raise ConfigError("the notify URL must not contain spaces or control characters")
+    if not url.lower().startswith(("http://", "https://")):
+        raise ConfigError("the notify URL must be an http:// or https:// URL")
+    try:
+        host = urlsplit(url).hostname
+    except ValueError as exc:
+        raise ConfigError(f"the notify URL is malformed: {exc}") from exc
+    if not host:
+        raise ConfigError("the notify URL has no host")
+    return url
+
+
 @functools.lru_cache(maxsize=1024)
 def _network(cidr: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    if "*" in cidr:
+        return wildcard_network(cidr)
     return ipaddress.ip_network(cidr, strict=False)

@@ -17,6 +17,7 @@ from botimpay.domain.merchant import (
     MerchantStatus,
     check_partner_id,
     parse_fee_rate,
+    parse_notify_url,
     parse_whitelist,
 )
 from botimpay.errors import ConfigError
@@ -34,8 +35,9 @@ class NewKey:
     der_b64: str
 
 
-def parse_merchant_key(text: str) -> NewKey:
-    """A merchant public key from PEM or bare base64; raises ConfigError."""
+def parse_merchant_key(text: str | bytes) -> NewKey:
+    """A merchant public key from PEM or bare base64 (or, given text, a file path; bytes
+    are never taken as a path); raises ConfigError."""
     key = signing.load_public_key(text)
     der = signing.public_key_der(key)
     return NewKey(signing.key_fingerprint(key), base64.b64encode(der).decode("ascii"))
@@ -105,7 +107,7 @@ class MerchantService:
         async with self.db.read() as conn:
             return await merchants_repo.list_all(conn)
 
-    async def add_key(self, partner_id: str, public_key: str) -> str:
+    async def add_key(self, partner_id: str, public_key: str | bytes) -> str:
         """Adds a key beside the existing ones (rotation); returns its fingerprint."""
         key = parse_merchant_key(public_key)
         async with self.db.write() as conn:
@@ -122,6 +124,7 @@ class MerchantService:
         """Removes a key; the last key cannot be removed (the merchant would be locked out)."""
         async with self.db.write() as conn:
             await self._require(conn, partner_id)
+            await merchants_repo.lock(conn, partner_id)  # two retirements cannot both pass
             if await merchants_repo.count_keys(conn, partner_id) <= 1:
                 raise ConfigError("refusing to remove the merchant's last key; add a new one first")
             if not await merchants_repo.remove_key(conn, partner_id, fingerprint.lower()):
@@ -140,6 +143,19 @@ class MerchantService:
             ):
                 raise ConfigError(f"no merchant with partner id {partner_id}")
         return whitelist
+
+    async def set_default_notify_url(self, partner_id: str, text: str | None) -> str | None:
+        """Sets (or with empty text clears) the URL used when a request names no notifyUrl.
+
+        Checked like notifyUrl (http/https, at most 200 characters); a production
+        gateway's address rules are the caller's (it holds the guard)."""
+        url = parse_notify_url(text)
+        async with self.db.write() as conn:
+            if not await merchants_repo.set_default_notify_url(
+                conn, partner_id, url, self.clock.real_ms()
+            ):
+                raise ConfigError(f"no merchant with partner id {partner_id}")
+        return url
 
     @staticmethod
     async def _require(conn: Connection, partner_id: str) -> None:

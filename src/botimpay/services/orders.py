@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from botimpay.clock import Clock
 from botimpay.domain.order import (
@@ -88,11 +88,22 @@ class OrderService:
 
     # --- placeOrder --------------------------------------------------------
 
-    async def place(self, partner_id: str, biz: PlaceOrderBiz, request_time: int) -> PlacedOrder:
+    async def place(
+        self,
+        partner_id: str,
+        biz: PlaceOrderBiz,
+        request_time: int,
+        *,
+        default_notify_url: str | None = None,
+    ) -> PlacedOrder:
+        """`default_notify_url` (the merchant's, from its cached record) is used when
+        the request names no notifyUrl; it was checked when it was set."""
         scene = parse_scene_params(biz.paySceneCode, biz.paySceneParams)
         await check_notify_url(self.notify_guard, biz.notifyUrl)  # resolved before any lock
         digest = fingerprint(biz, scene)
         order = self._new_order(partner_id, biz, scene, digest, request_time)
+        if order.notify_url is None and default_notify_url:
+            order = replace(order, notify_url=default_notify_url)
 
         async def earlier(conn: Connection) -> Order | None:
             return await orders_repo.find(conn, partner_id, merchant_order_no=biz.merchantOrderNo)

@@ -209,7 +209,7 @@ class PaymentService:
             )
         if outcome is CardOutcome.PENDING:
             await self._record_attempt(
-                conn, order, member_id, Method.CARD, AttemptStatus.PENDING, None
+                conn, order, member_id, Method.CARD, AttemptStatus.PENDING, None, now
             )
             return PaymentResult(
                 AttemptStatus.PENDING,
@@ -263,7 +263,9 @@ class PaymentService:
         )
         paid = await apply_event(conn, order, Pay(member_id, method.value, fee), now)
         if record_attempt:
-            await self._record_attempt(conn, order, member_id, method, AttemptStatus.SUCCESS, None)
+            await self._record_attempt(
+                conn, order, member_id, method, AttemptStatus.SUCCESS, None, now
+            )
         return PaymentResult(AttemptStatus.SUCCESS, paid, "Payment successful.")
 
     async def _failed(
@@ -276,7 +278,9 @@ class PaymentService:
         message: str,
         now: int,
     ) -> PaymentResult:
-        await self._record_attempt(conn, order, member_id, method, AttemptStatus.FAILED, reason)
+        await self._record_attempt(
+            conn, order, member_id, method, AttemptStatus.FAILED, reason, now
+        )
         if order.scene.one_time_payment:
             order = await apply_event(conn, order, FailPayment(message), now)
             message += " This order allowed one attempt only."
@@ -354,7 +358,10 @@ class PaymentService:
         method: Method,
         status: AttemptStatus,
         reason: Reason | None,
+        now: int,
     ) -> None:
+        """Stamped with the transaction's business time, like its ledger entry and state
+        change, so the console's timeline shows them together."""
         await payment_attempts_repo.record(
             conn,
             order_no=order.order_no,
@@ -363,7 +370,7 @@ class PaymentService:
             status=status,
             reason=reason,
             amount=order.total,
-            now_ms=self.clock.now_ms(),
+            now_ms=now,
         )
 
     @staticmethod

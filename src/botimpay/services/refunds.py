@@ -65,7 +65,16 @@ class RefundService:
         self.clock = clock
         self.notify_guard = notify_guard  # production: notifyUrls must be public
 
-    async def refund(self, partner_id: str, biz: RefundBiz, request_time: int) -> RefundResult:
+    async def refund(
+        self,
+        partner_id: str,
+        biz: RefundBiz,
+        request_time: int,
+        *,
+        default_notify_url: str | None = None,
+    ) -> RefundResult:
+        """A refund without notifyUrl notifies the order's URL, else the merchant's
+        `default_notify_url` (from its cached record)."""
         await notifications.check_notify_url(self.notify_guard, biz.notifyUrl)
         digest = refund_fingerprint(biz)
 
@@ -95,6 +104,7 @@ class RefundService:
                 digest=digest,
                 request_time=request_time,
                 biz=biz,
+                default_notify_url=default_notify_url,
             )
 
         # A concurrent request with the same refundMerchantOrderNo may win the insert.
@@ -166,6 +176,7 @@ class RefundService:
         digest: str,
         request_time: int,
         biz: RefundBiz | None,
+        default_notify_url: str | None = None,
     ) -> RefundResult:
         now = self.clock.now_ms()
         order = await apply_event(conn, order, Expire(), now)
@@ -187,7 +198,7 @@ class RefundService:
             is_revoke=biz is None,
             reason=biz.reason if biz else "revoke",
             operator_name=biz.operatorName if biz else None,
-            notify_url=(biz.notifyUrl if biz else None) or order.notify_url,
+            notify_url=(biz.notifyUrl if biz else None) or order.notify_url or default_notify_url,
             device_id=biz.deviceId if biz else None,
             secondary_merchant_id=biz.secondaryMerchantId if biz else None,
             reserved=biz.reserved if biz else None,

@@ -21,11 +21,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from botimpay.domain.order import Event, Order, transition
+from botimpay.domain.order import Event, FailPayment, Order, Pay, transition
 from botimpay.errors import ApiError
 from botimpay.protocol import codes
 from botimpay.services.notifications import emit_order_effects
-from botimpay.store import orders_repo
+from botimpay.store import order_events_repo, orders_repo
 from botimpay.store.conflicts import DuplicateKey, RowChanged
 from botimpay.store.connection import Connection
 from botimpay.store.database import Database
@@ -54,8 +54,34 @@ async def apply_event(conn: Connection, order: Order, event: Event, now: int) ->
     changed, effects = transition(order, event, now)
     if changed is not order and not await orders_repo.save_transition(conn, order, changed):
         raise RowChanged(f"order {order.order_no} changed after version {order.version}")
+    if changed.status is not order.status or changed.revoked != order.revoked:
+        await _record_change(conn, order, changed, event, now)
     await emit_order_effects(conn, changed, effects, now)
     return changed
+
+
+async def _record_change(
+    conn: Connection, before: Order, after: Order, event: Event, now: int
+) -> None:
+    """One order_events row for the console's timeline: only status or revoked changes
+    (a handful per order), so the hot paths pay one small insert at most."""
+    if isinstance(event, Pay):
+        detail: str | None = f"{event.channel} by {event.payer_mid or 'card without a wallet'}"
+    elif isinstance(event, FailPayment):
+        detail = event.reason
+    elif after.fail_code and after.fail_code != before.fail_code:
+        detail = f"{after.fail_code}: {after.fail_des}" if after.fail_des else after.fail_code
+    else:
+        detail = "revoked" if after.revoked and not before.revoked else None
+    await order_events_repo.insert(
+        conn,
+        order_no=after.order_no,
+        event=type(event).__name__,
+        from_status=before.status.value,
+        to_status=after.status.value,
+        detail=detail,
+        created_at=now,
+    )
 
 
 async def write_retrying(

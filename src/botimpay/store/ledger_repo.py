@@ -18,7 +18,7 @@ from botimpay.domain.ledger import AccountKind, AccountRef, Entry, LedgerError
 from botimpay.domain.ledger import InsufficientFunds as InsufficientFunds  # raised by post()
 from botimpay.protocol.money import Money
 from botimpay.store.connection import Connection
-from botimpay.store.tables import accounts, ledger_transactions, postings
+from botimpay.store.tables import accounts, ledger_transactions, members, merchants, postings
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,3 +182,150 @@ async def entries_of_order(conn: Connection, order_no: str) -> list[RecordedEntr
         RecordedEntry(tid, head.kind, head.memo, int(head.created_at), tuple(legs))
         for tid, (head, legs) in grouped.items()
     ]
+
+
+# --- The console's Balances page (read only) -------------------------------------------
+
+DAY_MS = 24 * 3600 * 1000
+_MERCHANT_KINDS = (AccountKind.MERCHANT_PENDING.value, AccountKind.MERCHANT_AVAILABLE.value)
+_GATEWAY_KINDS = (
+    AccountKind.FEE_INCOME.value,
+    AccountKind.CARD_CLEARING.value,
+    AccountKind.SANDBOX_FUNDING.value,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MerchantAccounts:
+    """A merchant's two ledger accounts (zero when never used): money awaiting
+    settlement and money settled to it."""
+
+    partner_id: str
+    name: str
+    pending: Money
+    available: Money
+
+
+@dataclass(frozen=True, slots=True)
+class WalletAccount:
+    member_id: str
+    name: str
+    phone: str
+    balance: Money
+
+
+@dataclass(frozen=True, slots=True)
+class DailyFlow:
+    """Postings of one business day (epoch day of the entry's created_at), summed by
+    entry kind and account kind."""
+
+    day: int
+    entry_kind: str
+    account_kind: str
+    total: Money
+
+
+async def merchant_accounts(
+    conn: Connection, partner_id: str | None, limit: int
+) -> list[MerchantAccounts]:
+    """One merchant's accounts, or (None) every merchant that has a ledger account."""
+    pending = accounts.alias("pending")
+    available = accounts.alias("available")
+    source = merchants.outerjoin(
+        pending,
+        (pending.c.kind == AccountKind.MERCHANT_PENDING.value)
+        & (pending.c.owner_id == merchants.c.partner_id),
+    ).outerjoin(
+        available,
+        (available.c.kind == AccountKind.MERCHANT_AVAILABLE.value)
+        & (available.c.owner_id == merchants.c.partner_id),
+    )
+    query = select(
+        merchants.c.partner_id,
+        merchants.c.name,
+        pending.c.balance_fils.label("pending"),
+        available.c.balance_fils.label("available"),
+    ).select_from(source)
+    if partner_id is not None:
+        query = query.where(merchants.c.partner_id == partner_id)
+    else:
+        query = query.where(or_(pending.c.id.is_not(None), available.c.id.is_not(None)))
+    rows = await conn.execute(query.order_by(merchants.c.partner_id).limit(limit))
+    return [
+        MerchantAccounts(
+            r.partner_id, r.name, Money(int(r.pending or 0)), Money(int(r.available or 0))
+        )
+        for r in rows
+    ]
+
+
+async def wallet_accounts(conn: Connection, limit: int) -> list[WalletAccount]:
+    """Wallet members with their balances (the sandbox's test wallets among them)."""
+    source = members.outerjoin(
+        accounts,
+        (accounts.c.kind == AccountKind.MEMBER_WALLET.value)
+        & (accounts.c.owner_id == members.c.member_id),
+    )
+    rows = await conn.execute(
+        select(members.c.member_id, members.c.name, members.c.phone, accounts.c.balance_fils)
+        .select_from(source)
+        .order_by(members.c.member_id)
+        .limit(limit)
+    )
+    return [
+        WalletAccount(r.member_id, r.name, r.phone, Money(int(r.balance_fils or 0))) for r in rows
+    ]
+
+
+async def gateway_accounts(conn: Connection) -> list[AccountBalance]:
+    """The gateway's own accounts: fee income and the external counterparties."""
+    rows = await conn.execute(
+        select(accounts.c.kind, accounts.c.owner_id, accounts.c.balance_fils)
+        .where(accounts.c.kind.in_(_GATEWAY_KINDS))
+        .order_by(accounts.c.kind, accounts.c.owner_id)
+    )
+    return [
+        AccountBalance(AccountRef(AccountKind(r.kind), r.owner_id), Money(int(r.balance_fils)))
+        for r in rows
+    ]
+
+
+async def daily_flows(
+    conn: Connection, start_ms: int, end_ms: int, partner_id: str | None
+) -> list[DailyFlow]:
+    """PAYMENT and REFUND entries in [start_ms, end_ms): their merchant and fee postings
+    summed by day, entry kind and account kind; with `partner_id`, only the entries that
+    moved that merchant's money."""
+    entry = select(
+        ledger_transactions.c.id,
+        ledger_transactions.c.kind,
+        (ledger_transactions.c.created_at // DAY_MS).label("day"),
+    ).where(
+        ledger_transactions.c.kind.in_(("PAYMENT", "REFUND")),
+        ledger_transactions.c.created_at >= start_ms,
+        ledger_transactions.c.created_at < end_ms,
+    )
+    if partner_id is not None:
+        touching = (
+            select(postings.c.transaction_id)
+            .join(accounts, accounts.c.id == postings.c.account_id)
+            .where(accounts.c.kind.in_(_MERCHANT_KINDS), accounts.c.owner_id == partner_id)
+        )
+        entry = entry.where(ledger_transactions.c.id.in_(touching))
+    window = entry.subquery("window")
+    rows = await conn.execute(
+        select(
+            window.c.day,
+            window.c.kind,
+            accounts.c.kind.label("account_kind"),
+            func.sum(postings.c.amount_fils).label("total"),
+        )
+        .select_from(
+            window.join(postings, postings.c.transaction_id == window.c.id).join(
+                accounts, accounts.c.id == postings.c.account_id
+            )
+        )
+        .where(accounts.c.kind.in_((*_MERCHANT_KINDS, AccountKind.FEE_INCOME.value)))
+        .group_by(window.c.day, window.c.kind, accounts.c.kind)
+    )
+    return [DailyFlow(int(r.day), r.kind, r.account_kind, Money(int(r.total))) for r in rows]

@@ -40,6 +40,7 @@ def _merchant(row: Row[Any]) -> Merchant:
         status=MerchantStatus(row.status),
         fee_rate=Decimal(row.fee_rate),
         ip_whitelist=tuple(jsonfield.loads(row.ip_whitelist)),
+        default_notify_url=row.default_notify_url,
     )
 
 
@@ -60,6 +61,7 @@ async def insert_merchant(
             ip_whitelist=jsonfield.dumps(list(merchant.ip_whitelist)),
             gateway_private_key=gateway_private_key,
             gateway_public_key=gateway_public_key,
+            default_notify_url=merchant.default_notify_url,
             created_at=now_ms,
             updated_at=now_ms,
         )
@@ -135,6 +137,14 @@ async def add_key(
     await bump_revision(conn, partner_id)
 
 
+async def lock(conn: Connection, partner_id: str) -> None:
+    """Holds the merchant's row until the transaction ends (PostgreSQL; SQLite writes
+    are serial anyway), so key changes of one merchant queue behind each other."""
+    await conn.execute(
+        select(merchants.c.partner_id).where(merchants.c.partner_id == partner_id).with_for_update()
+    )
+
+
 async def count_keys(conn: Connection, partner_id: str) -> int:
     count = await conn.scalar(
         select(func.count())
@@ -176,5 +186,17 @@ async def set_whitelist(
             updated_at=now_ms,
             revision=merchants.c.revision + 1,
         )
+    )
+    return bool(result.rowcount)
+
+
+async def set_default_notify_url(
+    conn: Connection, partner_id: str, url: str | None, now_ms: int
+) -> bool:
+    """Bumps the revision too: the API's cached merchant carries the URL to placeOrder."""
+    result = await conn.execute(
+        update(merchants)
+        .where(merchants.c.partner_id == partner_id)
+        .values(default_notify_url=url, updated_at=now_ms, revision=merchants.c.revision + 1)
     )
     return bool(result.rowcount)

@@ -17,7 +17,7 @@ from sqlalchemy import Select, bindparam, exists, insert, or_, select, text, upd
 
 from botimpay.domain.notification import NotificationKind, NotificationStatus
 from botimpay.store.connection import Connection
-from botimpay.store.tables import notification_attempts, notifications, refunds
+from botimpay.store.tables import merchants, notification_attempts, notifications, refunds
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,3 +331,34 @@ async def refund_notice_sent(conn: Connection, order_no: str) -> bool:
         notifications.c.attempts > 0,
     )
     return bool(await conn.scalar(select(sent)))
+
+
+# --- the console's Notifications page (web/console_notifications.py) ------------------
+
+
+async def console_page(
+    conn: Connection,
+    *,
+    partner_id: str | None,
+    status: NotificationStatus | None,
+    before_id: int | None,
+    limit: int,
+) -> list[OutboxRow]:
+    """One page of outbox rows newest first (by id, keyset: ids below `before_id`)."""
+    query = select(notifications)
+    if partner_id is not None:
+        query = query.where(notifications.c.partner_id == partner_id)
+    if status is not None:
+        query = query.where(notifications.c.status == status.value)
+    if before_id is not None:
+        query = query.where(notifications.c.id < before_id)
+    rows = await conn.execute(query.order_by(notifications.c.id.desc()).limit(limit))
+    return [_row(r) for r in rows]
+
+
+async def default_notify_url(conn: Connection, partner_id: str) -> str | None:
+    """The merchant's default notifyUrl (merchants.default_notify_url), if it set one."""
+    value = await conn.scalar(
+        select(merchants.c.default_notify_url).where(merchants.c.partner_id == partner_id)
+    )
+    return None if value is None else str(value)

@@ -100,20 +100,22 @@ async def search(
 
 
 async def calls_for_order(
-    conn: Connection, partner_id: str, merchant_order_no: str
+    conn: Connection, partner_id: str, merchant_order_no: str, order_no: str | None = None
 ) -> list[RequestRecord]:
-    """Every logged call of one merchant that names `merchant_order_no`, oldest first."""
-    rows = (
-        await conn.execute(
-            select(api_requests)
-            .where(
-                api_requests.c.partner_id == partner_id,
-                api_requests.c.merchant_order_no == merchant_order_no,
-            )
-            .order_by(api_requests.c.id)
+    """Every logged call of one merchant that names the order by `merchant_order_no` or
+    by `order_no` (getOrder or a refund by originOrderNo), oldest first. Two indexed
+    lookups merged, not one OR that the planner may answer by a scan."""
+    columns = [(api_requests.c.merchant_order_no, merchant_order_no)]
+    if order_no:
+        columns.append((api_requests.c.order_no, order_no))
+    found: dict[int, RequestRecord] = {}
+    for column, value in columns:
+        rows = await conn.execute(
+            select(api_requests).where(api_requests.c.partner_id == partner_id, column == value)
         )
-    ).all()
-    return [_row(row) for row in rows]
+        for row in rows:
+            found.setdefault(row.id, _row(row))
+    return [found[key] for key in sorted(found)]
 
 
 async def prune_rows_over(conn: Connection, max_rows: int, batch: int = 10_000) -> int:
@@ -162,3 +164,41 @@ async def prune_older_than(conn: Connection, business_before_ms: int) -> int:
         delete(api_requests).where(api_requests.c.business_at < business_before_ms)
     )
     return int(result.rowcount or 0)
+
+
+# --- the console's Logs page (web/console_logs.py) ------------------------------------
+
+
+async def by_id(conn: Connection, record_id: int) -> RequestRecord | None:
+    row = (await conn.execute(select(api_requests).where(api_requests.c.id == record_id))).first()
+    return None if row is None else _row(row)
+
+
+async def console_page(
+    conn: Connection,
+    *,
+    partner_id: str | None,
+    operation: str | None,
+    code: str | None,
+    trace_code: str | None,
+    before_id: int | None,
+    limit: int,
+) -> list[RequestRecord]:
+    """One page of calls newest first (by id, keyset: ids below `before_id`).
+
+    `partner_id` matches the merchant column only (never a claim), so a merchant user's
+    page holds its own calls: the (partner_id, id) index walks them newest first. `code`
+    matches head.code or head.msg, like `search`."""
+    query = select(api_requests)
+    if partner_id is not None:
+        query = query.where(api_requests.c.partner_id == partner_id)
+    if trace_code is not None:
+        query = query.where(api_requests.c.trace_code == trace_code)
+    if operation is not None:
+        query = query.where(api_requests.c.operation == operation)
+    if code is not None:
+        query = query.where(or_(api_requests.c.code == code, api_requests.c.msg == code.upper()))
+    if before_id is not None:
+        query = query.where(api_requests.c.id < before_id)
+    rows = (await conn.execute(query.order_by(api_requests.c.id.desc()).limit(limit))).all()
+    return [_row(row) for row in rows]

@@ -167,6 +167,7 @@ ledger_transactions = Table(
     Column("created_at", BigInteger, nullable=False),
 )
 Index("ix_ledger_transactions_order_no", ledger_transactions.c.order_no)
+Index("ix_ledger_transactions_created_at", ledger_transactions.c.created_at)
 
 postings = Table(
     "postings",
@@ -289,6 +290,7 @@ notifications = Table(
 )
 Index("ix_notifications_due", notifications.c.status, notifications.c.next_attempt_at)
 Index("ix_notifications_subject_no", notifications.c.subject_no)
+Index("ix_notifications_partner_id_id", notifications.c.partner_id, notifications.c.id)
 
 notification_attempts = Table(
     "notification_attempts",

@@ -41,14 +41,15 @@ from botimpay.web.security import CSRF_FIELD
 from botimpay.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-for page_module in (
+PAGE_MODULES = (
     console_orders,
     console_logs,
     console_notifications,
     console_developers,
     console_balances,
     console_testplan,
-):
+)
+for page_module in PAGE_MODULES:
     router.include_router(page_module.router)
 
 

@@ -74,7 +74,12 @@ def _refund_body(result: RefundResult) -> dict[str, Any]:
 async def _place_order(
     state: AppState, auth: MerchantAuth, biz: PlaceOrderBiz, request_time: int
 ) -> dict[str, Any]:
-    placed = await state.orders.place(auth.merchant.partner_id, biz, request_time)
+    placed = await state.orders.place(
+        auth.merchant.partner_id,
+        biz,
+        request_time,
+        default_notify_url=auth.merchant.default_notify_url,
+    )
     body: dict[str, Any] = {"acquireOrder": acquire_order(placed.order)}
     if placed.token_url is not None:
         body["interActionParams"] = {"tokenUrl": placed.token_url}
@@ -114,7 +119,13 @@ async def _revoke_order(
 async def _refund(
     state: AppState, auth: MerchantAuth, biz: RefundBiz, request_time: int
 ) -> dict[str, Any]:
-    return _refund_body(await state.refunds.refund(auth.merchant.partner_id, biz, request_time))
+    result = await state.refunds.refund(
+        auth.merchant.partner_id,
+        biz,
+        request_time,
+        default_notify_url=auth.merchant.default_notify_url,
+    )
+    return _refund_body(result)
 
 
 async def _get_refund(

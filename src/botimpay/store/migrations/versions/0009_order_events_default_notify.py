@@ -1,8 +1,10 @@
-"""order_events, merchants.default_notify_url
+"""order_events, merchants.default_notify_url, console indexes
 
 Every change of an order's state, written by `services.transitions.apply_event` in
 the transaction that makes it (the console's timeline reads them); and the
-merchant's default notifyUrl, used when an order or refund names none.
+merchant's default notifyUrl, used when an order or refund names none; an index
+that serves the console's notifications list of one merchant, newest first, and one
+on ledger_transactions.created_at for the Balances page's daily volume.
 
 Revision ID: 0009
 Revises: 0008
@@ -38,6 +40,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_order_events")),
     )
     op.create_index("ix_order_events_order_no", "order_events", ["order_no", "id"])
+    op.create_index("ix_notifications_partner_id_id", "notifications", ["partner_id", "id"])
+    op.create_index("ix_ledger_transactions_created_at", "ledger_transactions", ["created_at"])
     with op.batch_alter_table("merchants") as batch:
         batch.add_column(sa.Column("default_notify_url", sa.String(200), nullable=True))
 
@@ -45,5 +49,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("merchants") as batch:
         batch.drop_column("default_notify_url")
+    op.drop_index("ix_ledger_transactions_created_at", table_name="ledger_transactions")
+    op.drop_index("ix_notifications_partner_id_id", table_name="notifications")
     op.drop_index("ix_order_events_order_no", table_name="order_events")
     op.drop_table("order_events")

@@ -1,7 +1,9 @@
 /*
- * The landing page's Copy buttons: each copies the text of the element its data-copy
- * names (a snippet), through the Clipboard API, or by selecting the text and
- * execCommand("copy") where that API is missing (plain http on another host).
+ * Copy buttons (the landing page, the console's Developers page): each copies the text
+ * of the element its data-copy names (a snippet, the partner id) through the Clipboard
+ * API, or by selecting the text and execCommand("copy") where that API is missing
+ * (plain http on another host). A copied button has the class "copied" for 2 s.
+ * An external file: the CSP allows no inline script.
  */
 (() => {
   "use strict";
@@ -30,12 +32,12 @@
 
   function tell(button, label, message) {
     button.textContent = label;
-    button.classList.toggle("ld-copied", label === "Copied");
-    status.textContent = message;
+    button.classList.toggle("copied", label === "Copied");
+    if (status) status.textContent = message;
     clearTimeout(button.resetTimer);
     button.resetTimer = setTimeout(() => {
       button.textContent = "Copy";
-      button.classList.remove("ld-copied");
+      button.classList.remove("copied");
     }, 2000);
   }
 
