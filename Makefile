@@ -10,6 +10,11 @@ PORT   ?= 8000
 SHOP_PORT ?= 8001
 SHOP_DB   ?= ./shop.db
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
+# test files run on TEST_JOBS processes (pytest-xdist), each file whole on one of them so
+# its module fixtures are built once; each process has its own gateway and database.
+# TEST_JOBS=0 runs them in this process, one after another.
+TEST_JOBS ?= 2
+XDIST  := -n $(TEST_JOBS) --dist loadfile
 
 .PHONY: run shop test test-browser test-pg fuzz lint install clean
 
@@ -34,14 +39,14 @@ shop: $(STAMP)  ## the example shop (examples/shop) on SHOP_PORT, paying through
 	  --gateway-public-key botimpay-keys/gateway-public-200000000888.pem
 
 test: $(STAMP)  ## the whole suite on SQLite (browser tests: make test-browser), then the SDK's
-	$(BIN)/pytest -q -m "not browser"
+	$(BIN)/pytest -q $(XDIST) -m "not browser"
 	$(BIN)/pytest -q sdk/tests
 
 test-browser: $(STAMP)  ## checkout and app shell in Debian's Chromium (apt-get install -y chromium)
 	$(BIN)/pytest -q -m browser tests/browser
 
 test-pg: $(STAMP)  ## the same suite on the local PostgreSQL server
-	BOTIMPAY_TEST_DB=$(PG_URL) $(BIN)/pytest -q -m "not browser"
+	BOTIMPAY_TEST_DB=$(PG_URL) $(BIN)/pytest -q $(XDIST) -m "not browser"
 
 FUZZ_EXAMPLES ?= 20000
 
