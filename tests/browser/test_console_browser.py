@@ -11,6 +11,7 @@ from decimal import Decimal
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import SCREENSHOTS, PageErrors, sign_in
+from tests.console.conftest import add_user
 from tests.harness import Gateway, jsapi_order
 
 PASSWORD = "console-browser-pw"
@@ -56,3 +57,32 @@ def test_operator_finds_an_order_by_search_and_opens_it(desktop: Page, gateway: 
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     assert seen.csp_violations() == []
     assert seen.console == []
+
+
+def test_a_merchant_user_cannot_see_another_merchants_order(
+    desktop: Page, gateway: Gateway
+) -> None:
+    """Neither by search (merchantOrderNo or orderNo) nor by the order page's URL."""
+    page = desktop
+    seen = PageErrors(page)
+    theirs = gateway.add_merchant().call("acquire2/placeOrder", jsapi_order()).assert_ok()
+    mine = gateway.add_merchant()
+    own = mine.call("acquire2/placeOrder", jsapi_order(subject="My own order")).assert_ok()
+    user = add_user(gateway, partner_id=mine.partner_id)
+
+    sign_in(page, gateway.base_url + "/console/orders", user.username, user.password)
+    rows = page.locator("table.orders tbody tr")
+    expect(page.get_by_role("link", name=own.order["orderNo"])).to_be_visible()
+    expect(page.get_by_role("link", name=theirs.order["orderNo"])).to_have_count(0)
+    for ref in (theirs.order["merchantOrderNo"], theirs.order["orderNo"]):
+        page.get_by_label("Search").fill(ref)
+        page.get_by_role("button", name="Filter").click()
+        expect(rows).to_have_count(0)
+    page.screenshot(path=str(SCREENSHOTS / "console-merchant-search.png"), full_page=False)
+
+    response = page.goto(f"{gateway.base_url}/console/orders/{theirs.order['orderNo']}")
+    assert response is not None
+    assert response.status == 404
+    expect(page.get_by_text("No such order.")).to_be_visible()
+    assert theirs.order["merchantOrderNo"] not in page.content()
+    assert seen.csp_violations() == []
