@@ -14,7 +14,8 @@ from pydantic.json_schema import JsonSchemaMode
 
 from botimpay.settings import Settings
 from botimpay.web.app import create_app
-from botimpay.web.merchant_api import OPERATIONS, PREFIX, Operation
+from botimpay.web.merchant_api import OPERATIONS, PREFIX
+from botimpay.web.operation import Operation
 
 REF = "#/components/schemas/{model}"
 

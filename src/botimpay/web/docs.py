@@ -23,7 +23,8 @@ from starlette.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 
 from botimpay import __version__
-from botimpay.web.merchant_api import OPERATIONS, PREFIX, Operation
+from botimpay.web.merchant_api import OPERATIONS, PREFIX
+from botimpay.web.operation import Operation
 
 OPENAPI_URL = "/openapi.json"
 DESCRIPTION = """\
