@@ -34,7 +34,7 @@ from botimpay.protocol.requests import (
 )
 from botimpay.services.auth import MerchantAuth
 from botimpay.store.driver_errors import is_unstorable_text
-from botimpay.web import api_orders, faulting
+from botimpay.web import api_member, api_orders, api_payer, api_queries, faulting
 from botimpay.web.body import parse_json_object
 from botimpay.web.operation import Operation
 from botimpay.web.security import NEUTRAL_HEADERS
@@ -91,7 +91,12 @@ def _no_api(call: ApiCall, operation: Operation | None) -> str:
     return f"no API at {where}" if operation is None else f"no API at {where}; it takes POST"
 
 
-OPERATIONS: tuple[Operation, ...] = (*api_orders.OPERATIONS,)
+OPERATIONS: tuple[Operation, ...] = (
+    *api_orders.OPERATIONS,
+    *api_payer.OPERATIONS,
+    *api_queries.OPERATIONS,
+    *api_member.OPERATIONS,
+)
 OPERATIONS_BY_PATH: dict[str, Operation] = {PREFIX + op.path: op for op in OPERATIONS}
 
 
