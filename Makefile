@@ -14,7 +14,7 @@ PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 # its module fixtures are built once; each process has its own gateway and database.
 # TEST_JOBS=0 runs them in this process, one after another.
 TEST_JOBS ?= 2
-XDIST  := -n $(TEST_JOBS) --dist loadfile
+XDIST  := -n $(TEST_JOBS) --dist loadfile --durations=15
 
 .PHONY: run shop test test-browser test-pg fuzz lint install clean
 
