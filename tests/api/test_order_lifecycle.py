@@ -213,10 +213,11 @@ def test_update_expired_time(merchant: Merchant, key: str, delta: int) -> None:
 
 
 @pytest.mark.parametrize(("delta", "code", "msg"), [
-    (0, "62008", "EXPIREDTIME_LESS_THAN_REQUESTTIME"),
-    (-60_000, "62008", "EXPIREDTIME_LESS_THAN_REQUESTTIME"),
-    (15 * DAY + 60_000, "62009", "EXPIREDTIME_TOO_LATER"),
-    (60 * DAY, "62009", "EXPIREDTIME_TOO_LATER"),
+    # adjust-order-expiry-time.mdx documents 62089 for every bad expiry (not 62008/62009)
+    (0, "62089", "INVALID_EXPIRED_TIME"),
+    (-60_000, "62089", "INVALID_EXPIRED_TIME"),
+    (15 * DAY + 60_000, "62089", "INVALID_EXPIRED_TIME"),
+    (60 * DAY, "62089", "INVALID_EXPIRED_TIME"),
 ])
 def test_update_expired_time_refused(merchant: Merchant, delta: int, code: str, msg: str) -> None:
     _, placed = place(merchant)

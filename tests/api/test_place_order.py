@@ -28,6 +28,7 @@ from tests.harness import (
 PLACE = "acquire2/placeOrder"
 HOUR = 3_600_000
 EID = hashlib.sha256(b"784-1990-1234567-1").hexdigest()
+WALLET = "100000000004"  # a sandbox test wallet: a payerMid must name a member (62018)
 TOKEN_URL = re.compile(r"(?P<base>.+)/pay-page/main\?ft=(?P<ft>[A-Za-z0-9_-]{22,})&t=(?P<t>\d{13})")
 
 
@@ -125,7 +126,7 @@ def other_merchant(gateway: Gateway) -> Merchant:
 
 def test_jsapi_order_echoes_every_field(merchant: Merchant) -> None:
     rt = now_ms()
-    biz = full_order(expiredTime=rt + HOUR, paySceneParams={"payerMid": "100000001104"})
+    biz = full_order(expiredTime=rt + HOUR, paySceneParams={"payerMid": WALLET})
     response = merchant.call(PLACE, biz, request_time=rt).assert_ok()
     content_type = response.headers["content-type"].lower().replace(" ", "")
     assert content_type == "application/json;charset=utf-8"
@@ -144,7 +145,7 @@ def test_jsapi_order_echoes_every_field(merchant: Merchant) -> None:
                 "secondaryMerchantId", "riskInfo"):
         assert order[key] == biz[key], key
     assert order["revoked"] == "false"
-    assert order["paySceneParams"]["payerMid"] == "100000001104"
+    assert order["paySceneParams"]["payerMid"] == WALLET
     assert order["paySceneParams"]["oneTimePayment"] == "false"
     accessory = order["accessoryContent"]
     assert Decimal(str(accessory["goodsDetail"]["quantity"])) == 2
@@ -285,6 +286,8 @@ def test_max_length(merchant: Merchant, path: str, limit: int) -> None:
     response = merchant.call(PLACE, at_max)
     if path == "payeeMid":  # passes the length check, then is an unknown merchant
         assert_refused(response, "62019", "PAYEEMID_NOT_EXIST")
+    elif path == "paySceneParams.payerMid":  # passes the length check, then is no member
+        assert_refused(response, "62018", "PAYERMID_NOT_EXIST")
     else:
         order = response.assert_ok().order
         if not path.startswith("sharingParamList"):
@@ -439,6 +442,24 @@ def test_registered_payee_mid(merchant: Merchant, other_merchant: Merchant, paye
     payee_mid = merchant.partner_id if payee == "self" else other_merchant.partner_id
     order = merchant.place_order(payeeMid=payee_mid).assert_ok().order
     assert order["payeeMid"] == payee_mid
+
+
+def test_payer_mid_is_a_member_other_than_the_payee(
+    merchant: Merchant, other_merchant: Merchant
+) -> None:
+    """create-order.mdx: an unknown payerMid is 62018, the payee as payer 62020."""
+    unknown = merchant.place_order(paySceneParams={"payerMid": "199999999999"})
+    assert_refused(unknown, "62018", "PAYERMID_NOT_EXIST")
+    itself = merchant.place_order(paySceneParams={"payerMid": merchant.partner_id})
+    assert_refused(itself, "62020", "PAYERMID_PAYEEMID_ARE_SAME")
+    payee = other_merchant.partner_id
+    named = merchant.place_order(payeeMid=payee, paySceneParams={"payerMid": payee})
+    assert_refused(named, "62020", "PAYERMID_PAYEEMID_ARE_SAME")
+    order = merchant.place_order(payeeMid=payee, paySceneParams={"payerMid": WALLET})
+    assert order.assert_ok().order["paySceneParams"]["payerMid"] == WALLET
+    # DYNQR has no payerMid parameter: one sent anyway is ignored, not checked
+    dynqr = merchant.place_order(paySceneCode="DYNQR", paySceneParams={"payerMid": "1"})
+    assert "payerMid" not in dynqr.assert_ok().order["paySceneParams"]
 
 
 # --- idempotency -----------------------------------------------------------------------------

@@ -108,7 +108,7 @@ def test_change_expiry_rules() -> None:
     now = T0 + 1000
     changed, _ = transition(order(), ChangeExpiry(T0 + 5 * HOUR_MS, now), now)
     assert changed.expired_time == T0 + 5 * HOUR_MS
-    for bad, code in ((now, "62008"), (now + MAX_EXPIRY_UPDATE_MS + 1, "62009")):
+    for bad, code in ((now, "62089"), (now + MAX_EXPIRY_UPDATE_MS + 1, "62089")):
         with pytest.raises(BusinessError) as info:
             transition(order(), ChangeExpiry(bad, now), now)
         assert info.value.code.code == code

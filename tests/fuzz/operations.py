@@ -1,4 +1,4 @@
-"""The seven fuzzed merchant API operations: every bizContent field, a strategy of
+"""The fuzzed merchant API operations: every bizContent field, a strategy of
 plausible values for it, and what the request models make of a hostile one.
 
 Field lists follow src/botimpay/protocol/requests.py and refund_requests.py (and the
@@ -13,6 +13,7 @@ from __future__ import annotations
 import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -270,12 +271,50 @@ def order_no(seeds: Seeds) -> st.SearchStrategy[Any]:
     return _order_no(seeds.order_nos, 32)
 
 
+def token_url(seeds: Seeds) -> st.SearchStrategy[Any]:
+    fresh = st.text(string.printable, min_size=1, max_size=512)
+    return st.one_of(st.sampled_from(seeds.token_urls), fresh) if seeds.token_urls else fresh
+
+
 def refund_merchant_order_no(seeds: Seeds) -> st.SearchStrategy[Any]:
     return _order_no(seeds.refund_merchant_order_nos, 64)
 
 
 def refund_order_no(seeds: Seeds) -> st.SearchStrategy[Any]:
     return _order_no(seeds.refund_order_nos, 32)
+
+
+def query_date(_: Seeds) -> st.SearchStrategy[Any]:
+    """The page queries' dates: YYYY-MM-DD (the reference) or milliseconds (the Java SDK)."""
+    days = st.dates(min_value=date(1970, 1, 1), max_value=date(2100, 12, 31))
+    return st.one_of(days.map(date.isoformat), st.integers(min_value=0, max_value=10**14 - 1))
+
+
+def currency_code(_: Seeds) -> st.SearchStrategy[Any]:
+    """member/getBalance's currencyCode: AED (the one it takes), near misses, and text."""
+    return st.one_of(
+        st.sampled_from(["AED", "aed", "AED ", "USD"]), st.text(string.printable, max_size=32)
+    )
+
+
+def device_ids(_: Seeds) -> st.SearchStrategy[Any]:
+    return st.lists(st.one_of(st.just("POS-1"), hostile_text()), max_size=3)
+
+
+def order_statuses(_: Seeds) -> st.SearchStrategy[Any]:
+    names = ["CREATED", "PAID_SUCCESS", "SETTLED", "FAILURE", "SUCCESS", "paid"]
+    return st.lists(st.sampled_from(names), max_size=3)
+
+
+def refund_statuses(_: Seeds) -> st.SearchStrategy[Any]:
+    names = ["CREATED", "REFUNDED_SETTLED", "SUCCESS", "FAILURE", "PAID_SUCCESS"]
+    return st.lists(st.sampled_from(names), max_size=3)
+
+
+def sort_page(_: Seeds) -> st.SearchStrategy[Any]:
+    size = st.one_of(st.integers(min_value=1, max_value=1000), hostile_json)
+    number = st.one_of(st.integers(min_value=0, max_value=2**40), hostile_json)
+    return st.fixed_dictionaries({"size": size}, optional={"number": number})
 
 
 # --- the operations --------------------------------------------------------------------------
@@ -389,6 +428,36 @@ OPERATIONS: tuple[Operation, ...] = (
         ),
         _exactly_one("refundMerchantOrderNo", "orderNo"),
         (("refundMerchantOrderNo", "orderNo"),),
+    ),
+    Operation(
+        "acquire2/getOrderPayer",
+        (MERCHANT_ORDER_NO, ORDER_NO),
+        _exactly_one("merchantOrderNo", "orderNo"),
+        ORDER_REF,
+    ),
+    Operation(
+        "acquire2/getCashierUrlInfo",
+        (Field("tokenUrl", "text", token_url, 512, required=True, nullable=False),),
+    ),
+    *(
+        Operation(
+            path,
+            (
+                Field("startDate", "loose", query_date, required=True, nullable=False),
+                Field("endDate", "loose", query_date, required=True, nullable=False),
+                Field("deviceIdList", "list", device_ids),
+                Field("includeStatusList", "list", statuses),
+                Field("sortPageParam", "object", sort_page, required=True, nullable=False),
+            ),
+        )
+        for path, statuses in (
+            ("acquire2Query/queryOrderPage", order_statuses),
+            ("acquire2Query/queryRefundOrderPage", refund_statuses),
+        )
+    ),
+    Operation(
+        "member/getBalance",
+        (Field("currencyCode", "text", currency_code, 32, required=True, nullable=False),),
     ),
 )
 

@@ -103,6 +103,11 @@ test_update_expired_time = _operation_test("acquire2/updateExpiredTime")
 test_revoke_order = _operation_test("acquire2/revokeOrder")
 test_refund = _operation_test("acquire2/refund/placeOrder")
 test_get_refund = _operation_test("acquire2/refund/getOrder")
+test_get_order_payer = _operation_test("acquire2/getOrderPayer")
+test_get_cashier_url_info = _operation_test("acquire2/getCashierUrlInfo")
+test_query_order_page = _operation_test("acquire2Query/queryOrderPage")
+test_query_refund_order_page = _operation_test("acquire2Query/queryRefundOrderPage")
+test_get_balance = _operation_test("member/getBalance")
 
 # --- the envelope ------------------------------------------------------------------------------
 

@@ -197,7 +197,7 @@ def test_update_expired_time_with_millis_and_with_a_datetime(api: Api) -> None:
 
     with pytest.raises(ApiError) as too_late:
         api.update_expired_time(merchant_order_no, expired_time=business_now + timedelta(days=16))
-    assert too_late.value.code == codes.EXPIREDTIME_TOO_LATER
+    assert too_late.value.code == codes.INVALID_EXPIRED_TIME
 
 
 # --- revoke / refund --------------------------------------------------------------------------

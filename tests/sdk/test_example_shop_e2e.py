@@ -14,6 +14,7 @@ import httpx
 import pytest
 from botimpay_sdk import Client, Money, OrderStatus
 
+from tests.api.test_order_payer import app_shell_scan
 from tests.harness import Gateway
 from tests.sdk.conftest import SdkMerchant, sandbox_pay, write_pems
 from tests.sdk.shop_process import (
@@ -155,6 +156,13 @@ def test_desktop_checkout_shows_a_dynqr_code_and_gets_paid(
     placed = merchant_client.get_order(merchant_order_no)
     assert placed.pay_scene_code == "DYNQR"
     assert placed.total_amount == Money.aed("29.50")
+
+    # The cashier screen learns who scanned the QR before the payment (getCashierUrlInfo).
+    assert shop.status(merchant_order_no)["scannedBy"] is None
+    app_shell_scan(shop_gateway, 1, token_url_of(page))
+    assert shop.status(merchant_order_no)["scannedBy"] == "+971-56*01"
+    order_page = httpx.get(f"{shop.url}/orders/{merchant_order_no}", timeout=10).text
+    assert "Scanned by +971-56*01: waiting for the payment" in order_page
 
     sandbox_pay(shop_gateway, token_url=token_url_of(page))
     paid = wait_for("the shop to mark the order paid", lambda: (

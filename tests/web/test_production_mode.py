@@ -4,6 +4,7 @@ sign-in, nor (unless asked) the API docs and metrics. Sandbox keeps them all."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from decimal import Decimal
@@ -162,7 +163,12 @@ def test_production_checkout_takes_cards_only_and_a_card_payment_completes(
 
 def test_production_orders_naming_a_wallet_cannot_be_paid_by_card(production: Gateway) -> None:
     merchant = production.add_merchant()
-    reserved = merchant.place_order(paySceneParams={"payerMid": "100000000004"}).assert_ok()
+    # production holds no wallet members: a JSAPI payerMid names none (62018)
+    unknown = merchant.place_order(paySceneParams={"payerMid": "100000000004"})
+    assert (unknown.apply_status, unknown.code) == ("SUCCESS", "62018"), unknown.json
+    # a DYNQR order asking for an Emirates ID names its payer too
+    eid = hashlib.sha256(b"784-1990-1234567-1").hexdigest()
+    reserved = merchant.place_order(paySceneCode="DYNQR", paySceneParams={"eid": eid}).assert_ok()
     assert reserved.body is not None
     link = parse_qs(urlparse(reserved.body["interActionParams"]["tokenUrl"]).query)
     page = get(production, "/pay-page/main?" + "&".join(f"{k}={v[0]}" for k, v in link.items()))

@@ -42,6 +42,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from example_shop import catalog
+from example_shop.cashier import Cashier
 from example_shop.resolver import Resolver
 from example_shop.settings import Settings
 from example_shop.store import FINAL, Order, OrderStore, PaymentUpdate
@@ -62,6 +63,7 @@ class Shop:
         self.store = store
         self.client = client
         self.resolver = Resolver(client, store)
+        self.cashier = Cashier(settings)
         self.templates = Jinja2Templates(directory=HERE / "templates")
         parts = urlsplit(settings.gateway_url)
         self.gateway_origin = f"{parts.scheme}://{parts.netloc}"
@@ -153,7 +155,9 @@ class Shop:
             if (order.scene == "DYNQR" and order.status == "CREATED" and order.token_url)
             else None
         )
-        return self._page(request, "order.html", {"order": order, "qr": qr, **history})
+        scanned_by = await self._scanned_by(order)
+        context = {"order": order, "qr": qr, "scanned_by": scanned_by, **history}
+        return self._page(request, "order.html", context)
 
     async def order_status(self, request: Request) -> Response:
         """JSON for the page's polling and for BotimPay.pay({statusUrl})."""
@@ -169,6 +173,7 @@ class Shop:
                 "status": order.status,
                 "amount": str(order.amount),
                 "confirmedBy": order.confirmed_by,
+                "scannedBy": await self._scanned_by(order),
                 **history,
             }
         )
@@ -241,6 +246,12 @@ class Shop:
     async def healthz(self, request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
+    async def _scanned_by(self, order: Order) -> str | None:
+        """Who scanned a waiting DYNQR order's QR (getCashierUrlInfo), for the cashier."""
+        if order.scene != "DYNQR" or order.status != "CREATED" or not order.token_url:
+            return None
+        return await self.cashier.scanned_by(order.token_url)
+
     async def _order(self, merchant_order_no: str) -> Order | None:
         if not _ORDER_NO.match(merchant_order_no):
             return None
@@ -297,6 +308,7 @@ def create_app(settings: Settings, *, client: AsyncClient | None = None) -> Star
         yield
         await shop.resolver.aclose()
         await shop.client.aclose()
+        await shop.cashier.aclose()
 
     routes = [
         Route("/", shop.index),

@@ -260,6 +260,11 @@ MISSING_UNIQUE_ID = ResponseCode(
 )
 INVALID_EXPIRED_TIME = ResponseCode("62089", "INVALID_EXPIRED_TIME", "The expiredTime is invalid")
 
+# --- Member (9_Member/get-balance.mdx) ------------------------------------------
+CURRENCY_CODE_NOT_SUPPORTED = ResponseCode(
+    "78001", "CURRENCY_CODE_NOT_SUPPORTED", "The currency is not supported."
+)
+
 ALL_CODES: Final[tuple[ResponseCode, ...]] = tuple(
     value for value in list(globals().values()) if isinstance(value, ResponseCode)
 )

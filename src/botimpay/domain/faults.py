@@ -66,6 +66,7 @@ _DOCUMENTED: dict[str, frozenset[str]] = {
             "62002 62004 62006 62015 62017 62035 62036 62038 62040 62045 62083 62084"
         ),
         "acquire2/refund/getOrder": "62007 62035",
+        "member/getBalance": "78001",
     }.items()
 }
 

@@ -275,14 +275,16 @@ def transition(order: Order, event: Event, now_ms: int) -> tuple[Order, list[Eff
         if order.bound_payer_mid is not None:
             return order, []
         return _changed(order, now_ms, bound_payer_mid=event.member_id), []
+    # The adjust-expiry page documents one code for every bad expiry: 62089 (not the
+    # placeOrder codes 62008 / 62009).
     if event.expired_time <= max(event.request_time, now_ms):
         raise BusinessError(
-            codes.EXPIREDTIME_LESS_THAN_REQUESTTIME,
+            codes.INVALID_EXPIRED_TIME,
             "bizContent.expiredTime must be later than requestTime and now",
         )
     if event.expired_time > now_ms + MAX_EXPIRY_UPDATE_MS:
         raise BusinessError(
-            codes.EXPIREDTIME_TOO_LATER, "bizContent.expiredTime must be within 15 days from now"
+            codes.INVALID_EXPIRED_TIME, "bizContent.expiredTime must be within 15 days from now"
         )
     return _changed(order, now_ms, expired_time=event.expired_time), []
 

@@ -29,7 +29,7 @@ from botimpay.protocol import codes
 from botimpay.protocol.requests import OrderRef, PlaceOrderBiz
 from botimpay.services.notifications import check_notify_url
 from botimpay.services.transitions import apply_event, first_writer_wins, write_retrying
-from botimpay.store import jsonfield, merchants_repo, orders_repo
+from botimpay.store import jsonfield, members_repo, merchants_repo, orders_repo
 from botimpay.store.connection import Connection
 from botimpay.store.database import Database
 
@@ -113,6 +113,7 @@ class OrderService:
             existing = await earlier(conn)
             if existing is None:
                 await self._check_payee(conn, partner_id, biz.payeeMid)
+                await self._check_payer(conn, order)
                 await orders_repo.insert_order(conn, order)
             return existing
 
@@ -131,6 +132,24 @@ class OrderService:
         ):
             raise BusinessError(
                 codes.PAYEEMID_NOT_EXIST, f"bizContent.payeeMid {payee_mid} does not exist"
+            )
+
+    @staticmethod
+    async def _check_payer(conn: Connection, order: Order) -> None:
+        """JSAPI's payerMid names a wallet member other than the payee (create-order.mdx:
+        62020, then 62018; a merchant is never a member, so sameness is told first)."""
+        payer_mid = order.scene.payer_mid
+        if payer_mid is None:
+            return
+        if payer_mid == order.payee_mid:
+            raise BusinessError(
+                codes.PAYERMID_PAYEEMID_ARE_SAME,
+                f"bizContent.paySceneParams.payerMid {payer_mid} is the payee",
+            )
+        if await members_repo.by_id(conn, payer_mid) is None:
+            raise BusinessError(
+                codes.PAYERMID_NOT_EXIST,
+                f"bizContent.paySceneParams.payerMid {payer_mid} does not exist",
             )
 
     def _new_order(

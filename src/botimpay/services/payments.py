@@ -27,6 +27,7 @@ from botimpay.domain import ledger
 from botimpay.domain.fees import payee_fee
 from botimpay.domain.member import Member, after_right_password, after_wrong_password
 from botimpay.domain.order import BindPayer, Expire, FailPayment, Order, OrderStatus, Pay
+from botimpay.domain.payer import Visitor
 from botimpay.domain.payment import (
     AttemptStatus,
     CardOutcome,
@@ -43,6 +44,7 @@ from botimpay.errors import CheckoutRefused
 from botimpay.services.passwords import verify_password
 from botimpay.services.transitions import OrderBusy, apply_event, write_retrying
 from botimpay.store import (
+    checkout_visits_repo,
     ledger_repo,
     members_repo,
     merchants_repo,
@@ -101,14 +103,19 @@ class PaymentService:
 
     # --- reading -----------------------------------------------------------
 
-    async def order_for_token(self, token: str) -> Order:
-        """The order behind a checkout token, with a due expiry applied."""
+    async def order_for_token(self, token: str, visitor: Visitor | None = None) -> Order:
+        """The order behind a checkout token, with a due expiry applied; a `visitor` (a
+        signed-in wallet that scanned or opened it) is recorded while it can be paid."""
 
         async def expire_if_due(conn: Connection) -> Order:
             order = await orders_repo.find_by_token(conn, token, for_update=True)
             if order is None:
                 raise CheckoutRefused(Reason.TOKEN_UNKNOWN, "This payment link is not valid.")
-            return await apply_event(conn, order, Expire(), self.clock.now_ms())
+            now = self.clock.now_ms()
+            order = await apply_event(conn, order, Expire(), now)
+            if visitor is not None and order.status is OrderStatus.CREATED:
+                await checkout_visits_repo.record(conn, order.order_no, visitor, now)
+            return order
 
         return await self._write(expire_if_due)
 

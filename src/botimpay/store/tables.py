@@ -211,6 +211,21 @@ order_events = Table(
 )
 Index("ix_order_events_order_no", order_events.c.order_no, order_events.c.id)
 
+# The wallets that scanned an order's QR or opened its checkout while it could be paid,
+# one row per (order, wallet), for getOrderPayer and getCashierUrlInfo (0010).
+checkout_visits = Table(
+    "checkout_visits",
+    metadata,
+    Column("order_no", String(32), ForeignKey("orders.order_no"), primary_key=True),
+    Column("member_id", String(12), ForeignKey("members.member_id"), primary_key=True),
+    Column("source", String(16), nullable=False),
+    Column("ip_address", String(64), nullable=False),
+    Column("device_id", String(32), nullable=False),
+    Column("first_seen_at", BigInteger, nullable=False),
+    Column("last_seen_at", BigInteger, nullable=False),
+    CheckConstraint("source IN ('SCAN', 'CHECKOUT')", name="source"),
+)
+
 customer_sessions = Table(
     "customer_sessions",
     metadata,
@@ -258,6 +273,12 @@ refunds = Table(
     ),
 )
 Index("ix_refunds_origin_order_no", refunds.c.origin_order_no)
+Index(
+    "ix_refunds_partner_id_created_at_id",
+    refunds.c.partner_id,
+    refunds.c.created_at,
+    refunds.c.id,
+)
 
 notifications = Table(
     "notifications",

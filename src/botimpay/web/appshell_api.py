@@ -20,12 +20,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message
 
+from botimpay.domain.payer import VisitSource
 from botimpay.errors import ApiError, BotimpayError, CheckoutRefused
 from botimpay.protocol.money import Money
 from botimpay.services.payments import token_from_url
 from botimpay.services.qrcodes import MAX_UPLOAD_BYTES, QrImageError, decode_qr
 from botimpay.services.wallets import SESSION_TTL_MS, Session
 from botimpay.web.body import parse_json_object, read_body
+from botimpay.web.checkout_visits import visitor_of
 from botimpay.web.responses import WireJSONResponse
 from botimpay.web.security import (
     CSRF_COOKIE,
@@ -269,7 +271,8 @@ async def scan(request: Request) -> Response:
             400, "NOT_BOTIM_PAY", "This code is not a Botim Money payment link of this gateway."
         )
     try:
-        order = await state_of(request).payments.order_for_token(token_from_url(link))
+        visitor = visitor_of(request, session.member.member_id, VisitSource.SCAN)
+        order = await state_of(request).payments.order_for_token(token_from_url(link), visitor)
     except CheckoutRefused as exc:
         return error(400, exc.reason, exc.message)
     merchant = await state_of(request).payments.merchant_name(order.payee_mid)

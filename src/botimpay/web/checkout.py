@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from botimpay.domain.member import Member
 from botimpay.domain.order import Order, OrderStatus
+from botimpay.domain.payer import Visitor, VisitSource
 from botimpay.domain.payment import (
     CardOutcome,
     Method,
@@ -48,6 +49,7 @@ from botimpay.web.checkout_forms import (
     start_session,
 )
 from botimpay.web.checkout_text import SANDBOX_VALUES, isolated, labels, message
+from botimpay.web.checkout_visits import visitor_of
 from botimpay.web.security import SESSION_COOKIE
 from botimpay.web.state import state_of
 from botimpay.web.templating import render
@@ -222,11 +224,11 @@ async def pay(request: Request) -> Response:
 # --- rendering -------------------------------------------------------------------------------
 
 
-async def _order(request: Request, visit: Visit) -> Order | None:
+async def _order(request: Request, visit: Visit, visitor: Visitor | None = None) -> Order | None:
     if not visit.ft:
         return None
     try:
-        return await state_of(request).payments.order_for_token(visit.ft)
+        return await state_of(request).payments.order_for_token(visit.ft, visitor)
     except CheckoutRefused:
         return None
 
@@ -242,14 +244,15 @@ async def _checkout_page(
     failed: bool = False,
 ) -> Response:
     state = state_of(request)
-    order = await _order(request, visit)
+    card_only = not state.settings.is_sandbox
+    session = None if card_only else await current_session(request)
+    member = session.member if session else None
+    visitor = visitor_of(request, member.member_id, VisitSource.CHECKOUT) if member else None
+    order = await _order(request, visit, visitor)
     if order is None:
         return _error_page(request, visit, "not_found_title", "not_found", 404)
     tr = labels(visit.lang)
     now = state.clock.now_ms()
-    card_only = not state.settings.is_sandbox
-    session = None if card_only else await current_session(request)
-    member = session.member if session else None
     closed = _closed_message(order, now)
     signed_out = member is None and not card_only
     blocked = None if closed or signed_out else _blocked_message(order, member, now)

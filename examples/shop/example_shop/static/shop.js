@@ -58,6 +58,14 @@
     });
   }
 
+  // DYNQR: the cashier sees who scanned the QR (getCashierUrlInfo) before the payment.
+  const scanned = document.getElementById("scanned");
+  function showScanner(data) {
+    if (scanned && data && data.scannedBy) {
+      scanned.textContent = "Scanned by " + data.scannedBy + ": waiting for the payment…";
+    }
+  }
+
   const deadline = Date.now() + 30 * 60 * 1000;
   function poll() {
     if (Date.now() > deadline) return;
@@ -65,7 +73,10 @@
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (data) {
         if (data && data.status !== initial) window.location.reload();
-        else setTimeout(poll, 2000);
+        else {
+          showScanner(data);
+          setTimeout(poll, 2000);
+        }
       })
       .catch(function () { setTimeout(poll, 4000); });
   }
