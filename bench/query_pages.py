@@ -7,8 +7,7 @@ the (partner_id, created_at, id) index), not the HTTP and JSON around them.
 Orders are bulk-loaded as bench.console_orders loads them (bench.scale's rows, split
 between two merchants, created_at 250 ms apart: each merchant's 500k orders span
 about 1.5 days), then REFUNDS refund orders of the second merchant's orders. The
-refund cases run twice: as the schema stands, and after creating the index they need,
-(partner_id, created_at, id) on refunds ("... with refund index").
+refund pages use migration 0010's (partner_id, created_at, id) index on refunds.
 
     python -m bench.query_pages [--orders 1000000] [--db URL]
 
@@ -33,8 +32,7 @@ from typing import Any
 
 import orjson
 
-from bench.console_orders import PARTNERS, SpreadRows, _prepare
-from bench.scale import load_pg, load_sqlite
+from bench.console_orders import PARTNERS, SpreadRows, load_orders, scenario_row
 from bench.servers import fresh_database
 from botimpay.domain.query_pages import GULF
 from botimpay.protocol.query_page_requests import QueryOrderPageBiz, QueryRefundOrderPageBiz
@@ -46,9 +44,6 @@ FULL_ORDERS = 1_000_000
 SMOKE_ORDERS = 20_000
 REFUNDS = 200_000
 REPEAT = 10
-REFUND_INDEX = (
-    "CREATE INDEX ix_refunds_partner_id_created_at_id ON refunds (partner_id, created_at, id)"
-)
 _REFUND_COLUMNS = (
     "refund_no, partner_id, refund_merchant_order_no, origin_order_no, fingerprint, status, "
     "amount_fils, fee_refunded_fils, details, is_revoke, request_time, created_at, updated_at"
@@ -111,24 +106,6 @@ def _load_refunds(url: str, rows: SpreadRows, start: int, count: int) -> None:
     asyncio.run(copy())
 
 
-async def _admin(url: str, statement: str) -> None:
-    if url.startswith("sqlite"):
-        conn = sqlite3.connect(url.removeprefix("sqlite:///"))
-        try:
-            conn.execute(statement)
-        finally:
-            conn.close()
-        return
-    import asyncpg
-
-    pg = await asyncpg.connect(normalize_url(url).replace("+asyncpg", ""))
-    try:
-        await pg.execute(statement)
-        await pg.execute("ANALYZE refunds")
-    finally:
-        await pg.close()
-
-
 def _biz(day_from: str, day_to: str, size: int, number: int, **extra: Any) -> dict[str, Any]:
     return {
         "startDate": day_from,
@@ -150,6 +127,7 @@ async def _time(run: Any) -> dict[str, Any]:
     return {
         "total": total,
         "rows": rows,
+        "timed": REPEAT + 1,
         "median_ms": round(statistics.median(times), 2),
         "max_ms": round(times[-1], 2),
     }
@@ -225,26 +203,15 @@ async def _measure(db: Database, url: str, now_ms: int, total: int) -> dict[str,
     }
     results = {name: await _time(run) for name, run in cases.items()}
     results |= {name: await _time(run) for name, run in refund_cases.items()}
-    await _admin(url, REFUND_INDEX)
-    for name, run in refund_cases.items():
-        results[f"{name} with refund index"] = await _time(run)
     return results
 
 
 def measure_query_pages(url: str, total: int) -> dict[str, Any]:
     """Loads `total` orders and their refunds into the empty database at `url`; times
     every case."""
-    asyncio.run(_prepare(url))
     half = total // 2
     started = time.perf_counter()
-    rows_of = []
-    for index, partner_id in enumerate(PARTNERS):
-        rows = SpreadRows(partner_id)
-        rows_of.append(rows)
-        if url.startswith("sqlite"):
-            load_sqlite(Path(url.removeprefix("sqlite:///")), rows, index * half, half)
-        else:
-            load_pg(normalize_url(url).replace("+asyncpg", ""), rows, index * half, half)
+    rows_of = load_orders(url, total)
     _load_refunds(url, rows_of[1], half, min(REFUNDS, half))
     loaded = time.perf_counter() - started
     db = open_database(url)
@@ -277,23 +244,7 @@ def run_query_page_scenarios(
     out: list[dict[str, Any]] = []
     for backend in backends:
         with fresh_database(backend, workdir, f"pages_{uuid.uuid4().hex[:8]}") as url:
-            report = measure_query_pages(url, total)
-        slowest = max(report["cases"].items(), key=lambda item: item[1]["median_ms"])
-        out.append(
-            {
-                "scenario": "query_pages",
-                "backend": backend,
-                "orders": total,
-                "requests": len(report["cases"]) * (REPEAT + 1),
-                "errors": len(report["over_budget"]),
-                "error_sample": ", ".join(report["over_budget"]),
-                "budget_ms": BUDGET_MS,
-                "slowest_case": slowest[0],
-                "slowest_median_ms": slowest[1]["median_ms"],
-                "load_s": report["load_s"],
-                "cases": report["cases"],
-            }
-        )
+            out.append(scenario_row("query_pages", backend, measure_query_pages(url, total)))
     return out
 
 
