@@ -172,9 +172,8 @@ async def developers(request: Request) -> Response:
     return _developers_page(request, session, record)
 
 
-@router.get(PATH + "/gateway-key.pem")
-async def gateway_key(request: Request) -> Response:
-    """The gateway public key that verifies this merchant's answers and notifications."""
+async def _viewed(request: Request) -> tuple[ConsoleSession, MerchantRecord] | Response:
+    """The session and the merchant (?partner=) a GET shows; or the answer refusing it."""
     session = await current_session(request)
     if session is None:
         return to_login(request)
@@ -182,6 +181,17 @@ async def gateway_key(request: Request) -> Response:
     record = await _service(request).merchant(session.user, partner_id)
     if record is None:
         return _not_found(request, session)
+    return session, record
+
+
+@router.get(PATH + "/gateway-key.pem")
+async def gateway_key(request: Request) -> Response:
+    """The gateway public key that verifies this merchant's answers and notifications."""
+    viewed = await _viewed(request)
+    if isinstance(viewed, Response):
+        return viewed
+    _, record = viewed
+    partner_id = record.merchant.partner_id
     return no_store(
         Response(
             record.gateway_public_key,
@@ -252,14 +262,13 @@ async def add_key(request: Request) -> Response:
 
 @router.get(PATH + "/keys/retire")
 async def retire_confirm(request: Request) -> Response:
-    session = await current_session(request)
-    if session is None:
-        return to_login(request)
-    partner_id = _wanted(session, request.query_params.get("partner"))
-    record = await _service(request).merchant(session.user, partner_id)
+    viewed = await _viewed(request)
+    if isinstance(viewed, Response):
+        return viewed
+    session, record = viewed
     fingerprint = request.query_params.get("fingerprint", "")[:64]
-    key = next((k for k in record.keys if k.fingerprint == fingerprint), None) if record else None
-    if record is None or key is None:
+    key = next((k for k in record.keys if k.fingerprint == fingerprint), None)
+    if key is None:
         return _not_found(request, session)
     return page(
         request,
@@ -290,13 +299,11 @@ async def retire_key(request: Request) -> Response:
 
 @router.get(PATH + "/keygen")
 async def keygen_confirm(request: Request) -> Response:
-    session = await current_session(request)
-    if session is None:
-        return to_login(request)
-    partner_id = _wanted(session, request.query_params.get("partner"))
-    record = await _service(request).merchant(session.user, partner_id)
-    if record is None:
-        return _not_found(request, session)
+    viewed = await _viewed(request)
+    if isinstance(viewed, Response):
+        return viewed
+    session, record = viewed
+    partner_id = record.merchant.partner_id
     if not state_of(request).settings.is_sandbox:
         return forbidden(request, "Key pairs are generated in sandbox mode only.")
     return page(
