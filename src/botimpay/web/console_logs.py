@@ -8,7 +8,6 @@ it and another merchant's call is a 404 like a missing one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 from fastapi import APIRouter
 from starlette.requests import Request
@@ -18,7 +17,7 @@ from botimpay.domain.console import MAX_BIGINT
 from botimpay.domain.request_log import pretty_body
 from botimpay.services.console_logs import ConsoleLogs, LogQuery
 from botimpay.web.console_orders import when
-from botimpay.web.console_session import current_session, page, to_login
+from botimpay.web.console_session import current_session, page, to_login, with_query
 from botimpay.web.merchant_api import OPERATIONS
 from botimpay.web.state import state_of
 
@@ -64,7 +63,7 @@ class Filters:
         params = {name: value for name, value in self.values.items() if value}
         if before is not None:
             params["before"] = str(before)
-        return "/console/logs" + (f"?{urlencode(params)}" if params else "")
+        return with_query("/console/logs", params)
 
 
 @router.get("/console/logs")

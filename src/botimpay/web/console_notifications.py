@@ -42,6 +42,7 @@ from botimpay.web.console_session import (
     page,
     session_csrf_ok,
     to_login,
+    with_query,
 )
 from botimpay.web.state import state_of
 
@@ -102,7 +103,7 @@ async def notifications_list(request: Request) -> Response:
         params = {name: value for name, value in filters.items() if value}
         if before_id is not None:
             params["before"] = str(before_id)
-        return "/console/notifications" + (f"?{urlencode(params)}" if params else "")
+        return with_query("/console/notifications", params)
 
     return page(
         request,

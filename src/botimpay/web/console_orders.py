@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from fastapi import APIRouter
 from starlette.requests import Request
@@ -41,6 +41,7 @@ from botimpay.web.console_session import (
     session_csrf_ok,
     set_console_cookie,
     to_login,
+    with_query,
 )
 from botimpay.web.state import state_of
 
@@ -98,7 +99,7 @@ class Filters:
         params = {name: value for name, value in self.values.items() if value}
         if after is not None:
             params["after"] = after.text()
-        return "/console/orders" + (f"?{urlencode(params)}" if params else "")
+        return with_query("/console/orders", params)
 
 
 @router.get("/console/orders")

@@ -38,6 +38,12 @@ NAV = (
 )
 
 
+def with_query(path: str, params: dict[str, str]) -> str:
+    """`path` with `params` as its query string (none when there are none): the lists'
+    paging and filter links, the pages' redirects."""
+    return path + (f"?{urlencode(params)}" if params else "")
+
+
 def console_auth(request: Request) -> ConsoleAuth:
     state = state_of(request)
     return ConsoleAuth(state.db, state.clock)

@@ -30,6 +30,7 @@ from botimpay.web.console_session import (
     page,
     session_csrf_ok,
     to_login,
+    with_query,
 )
 from botimpay.web.state import state_of
 
@@ -56,7 +57,7 @@ def _partner(session: ConsoleSession, asked: str | None) -> str | None:
 def _here(partner: str | None, **extra: str) -> str:
     params = {"partner": partner} if partner else {}
     params.update(extra)
-    return PATH + (f"?{urlencode(params)}" if params else "")
+    return with_query(PATH, params)
 
 
 @router.get(PATH)
