@@ -18,7 +18,9 @@ from botimpay.cli.orders import orders
 from botimpay.cli.payments import pay, refund, trigger
 from botimpay.cli.requests import requests
 from botimpay.cli.requests_lint import lint
+from botimpay.cli.sandbox import sandbox
 from botimpay.cli.server import init, serve, worker
+from botimpay.cli.statements import statements
 from botimpay.cli.testplan import testplan
 
 
@@ -33,6 +35,8 @@ for command in (init, serve, worker, merchant, ledger, notify, requests, faults,
 requests.add_command(lint)
 main.add_command(console_user)
 for command in (orders, pay, refund, trigger):  # CLI counterparts of the console
+    main.add_command(command)
+for command in (statements, sandbox):
     main.add_command(command)
 
 __all__ = ["main"]

@@ -34,7 +34,15 @@ from botimpay.protocol.requests import (
 )
 from botimpay.services.auth import MerchantAuth
 from botimpay.store.driver_errors import is_unstorable_text
-from botimpay.web import api_member, api_orders, api_payer, api_queries, faulting
+from botimpay.web import (
+    api_invoice,
+    api_member,
+    api_orders,
+    api_payer,
+    api_queries,
+    api_statements,
+    faulting,
+)
 from botimpay.web.body import parse_json_object
 from botimpay.web.operation import Operation
 from botimpay.web.security import NEUTRAL_HEADERS
@@ -96,6 +104,8 @@ OPERATIONS: tuple[Operation, ...] = (
     *api_payer.OPERATIONS,
     *api_queries.OPERATIONS,
     *api_member.OPERATIONS,
+    *api_statements.OPERATIONS,
+    *api_invoice.OPERATIONS,
 )
 OPERATIONS_BY_PATH: dict[str, Operation] = {PREFIX + op.path: op for op in OPERATIONS}
 
