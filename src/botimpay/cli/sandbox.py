@@ -1,4 +1,5 @@
-"""`botimpay sandbox ...`: sandbox events a merchant cannot cause through the API (chargebacks, voids)."""
+"""`botimpay sandbox ...`: sandbox events a merchant cannot cause through the API
+(chargebacks, voids)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""`botimpay statements DATE --partner-id P`: the day's statement ZIP, as getOrderStatement serves it."""
+"""`botimpay statements DATE --partner-id P`: the day's statement ZIP, as
+getOrderStatement serves it."""
 
 from __future__ import annotations
 
