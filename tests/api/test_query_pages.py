@@ -130,11 +130,6 @@ def test_order_page_request_time_window_global_codes(shop: Merchant) -> None:
     assert (ahead.code, ahead.msg.split(":")[0]) == ("400", "REQUESTTIME_TOO_LATER")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="71002/71003 need the code pairs in the code table and a per-operation "
-    "requestTime refusal in web/merchant_api.py (the pipeline answers 400 today)",
-)
 def test_refund_page_request_time_window_codes(shop: Merchant) -> None:
     """query-refund-order-page.mdx documents 71002 and 71003 for the 15-minute window."""
     stale, ahead = window_refusals(shop, REFUNDS, "query-refund-order-page-request.jsonc")

@@ -265,6 +265,20 @@ CURRENCY_CODE_NOT_SUPPORTED = ResponseCode(
     "78001", "CURRENCY_CODE_NOT_SUPPORTED", "The currency is not supported."
 )
 
+# --- Refund page query (4_Refund/query-refund-order-page.mdx) ---------------------
+# That page alone answers the 15-minute requestTime window with its own codes (the
+# names are the global 400 pairs', so these constants carry the page's prefix).
+REFUND_PAGE_REQUESTTIME_TOO_EARLY = ResponseCode(
+    "71002",
+    "REQUESTTIME_TOO_EARLY",
+    "Request time is more than 15 minutes earlier than current time",
+)
+REFUND_PAGE_REQUESTTIME_TOO_LATER = ResponseCode(
+    "71003",
+    "REQUESTTIME_TOO_LATER",
+    "Request time is more than 15 minutes later than current time",
+)
+
 ALL_CODES: Final[tuple[ResponseCode, ...]] = tuple(
     value for value in list(globals().values()) if isinstance(value, ResponseCode)
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from botimpay.protocol import codes
 from botimpay.protocol.query_page_requests import QueryOrderPageBiz, QueryRefundOrderPageBiz
 from botimpay.services.auth import MerchantAuth
 from botimpay.services.query_pages import QueryPages, order_item, refund_item
@@ -43,5 +44,7 @@ OPERATIONS: tuple[Operation, ...] = (
         schemas.QueryRefundOrderPageRequest,
         schemas.RefundPageResponse,
         _query_refund_order_page,
+        too_early=codes.REFUND_PAGE_REQUESTTIME_TOO_EARLY,
+        too_late=codes.REFUND_PAGE_REQUESTTIME_TOO_LATER,
     ),
 )

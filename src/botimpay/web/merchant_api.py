@@ -145,7 +145,10 @@ async def _run_call(
     envelope: Envelope = _validate(Envelope, parse_json_object(seen.body), "")
     window = check_request_time(envelope.requestTime, state.clock.real_ms())
     if window is not None:
-        raise ApiError(window, "requestTime must be within 15 minutes of the current time")
+        raise ApiError(
+            operation.window_refusal(window),
+            "requestTime must be within 15 minutes of the current time",
+        )
     biz = seen.biz = _validate(operation.biz_model, envelope.bizContent, "bizContent")
     if not faulting.may_apply(state, auth, call.headers):  # production, or nothing armed
         return await operation.handler(state, auth, biz, envelope.requestTime), False

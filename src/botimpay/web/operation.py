@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from botimpay.protocol import codes
+from botimpay.protocol.codes import ResponseCode
 from botimpay.services.auth import MerchantAuth
 from botimpay.web.state import AppState
 
@@ -24,3 +26,11 @@ class Operation:
     request_model: type[BaseModel]
     response_model: type[BaseModel]
     handler: Handler
+    too_early: ResponseCode = codes.REQUESTTIME_TOO_EARLY
+    """The refusal of a requestTime more than 15 minutes in the past (a page may name its own)."""
+    too_late: ResponseCode = codes.REQUESTTIME_TOO_LATER
+    """The refusal of a requestTime more than 15 minutes in the future."""
+
+    def window_refusal(self, window: ResponseCode) -> ResponseCode:
+        """This operation's code for a requestTime outside the window."""
+        return self.too_early if window == codes.REQUESTTIME_TOO_EARLY else self.too_late
