@@ -2,12 +2,13 @@
 
 Requirement (issue 14): the page queries stay fast at 1M orders. This times what the
 two endpoints run (services.query_pages: the count and the page's deferred join in
-the (partner_id, created_at, id) index), not the HTTP and JSON around them.
+the (partner_id, created_at, id, status, device_id) index), not the HTTP and JSON
+around them.
 
 Orders are bulk-loaded as bench.console_orders loads them (bench.scale's rows, split
 between two merchants, created_at 250 ms apart: each merchant's 500k orders span
 about 1.5 days), then REFUNDS refund orders of the second merchant's orders. The
-refund pages use migration 0010's (partner_id, created_at, id) index on refunds.
+refund pages use migration 0015's index of the same shape on refunds.
 
     python -m bench.query_pages [--orders 1000000] [--db URL]
 

@@ -20,6 +20,7 @@ from typing import Any
 from bench import procstat, servers, signing, wrk
 from bench.console_orders import run_console_scenarios
 from bench.dispatcher import run_dispatcher_scenarios
+from bench.query_pages import run_query_page_scenarios
 from bench.prepare import place_and_pay, send_file
 from bench.scale import run_scale_scenarios
 from bench.servers import Server
@@ -343,6 +344,7 @@ def main(argv: list[str] | None = None) -> int:
                 scenarios += bench.backend(backend, floor["rps"], "sandbox")
         scenarios += dispatcher_scenarios(Path(tmp), backends, args.smoke)
         scenarios += run_console_scenarios(Path(tmp), backends, args.smoke)
+        scenarios += run_query_page_scenarios(Path(tmp), backends, args.smoke)
         peer = bench.localstripe()
         # scale last: its memory run takes what is left of the 15-minute budget
         spent = time.monotonic() - bench.started

@@ -2,12 +2,12 @@
 counted, and one numbered page of them newest first by (created_at, id).
 
 The reference pages by number (sortPageParam.number/size), so a page is an offset.
-The offset is walked in the narrow (partner_id, created_at, id) index only (a
-deferred join: the inner SELECT picks the page's ids, index-only on SQLite, where
-id is the rowid, and on PostgreSQL once the table is vacuumed), and only the page's
-own rows are read in full. Every scan is bounded by the required date window, the
-index's second column. A status or device filter is checked on the rows the window
-holds. The count walks the same index range.
+The offset is walked in the (partner_id, created_at, id, status, device_id) index only
+(a deferred join: the inner SELECT picks the page's ids, index-only on SQLite and on
+PostgreSQL once the table is vacuumed), and only the page's own rows are read in full.
+Every scan is bounded by the required date window, the index's second column; a status
+or device filter is checked on the index entries the window holds, never on the table
+(migration 0015). The count walks the same index range.
 """
 
 from __future__ import annotations
