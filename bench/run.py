@@ -20,8 +20,8 @@ from typing import Any
 from bench import procstat, servers, signing, wrk
 from bench.console_orders import run_console_scenarios
 from bench.dispatcher import run_dispatcher_scenarios
-from bench.query_pages import run_query_page_scenarios
 from bench.prepare import place_and_pay, send_file
+from bench.query_pages import run_query_page_scenarios
 from bench.scale import run_scale_scenarios
 from bench.servers import Server
 

@@ -25,7 +25,11 @@ class Settings:
     db_url: str = DEFAULT_DB
     mode: Mode = Mode.SANDBOX
     public_url: str = "http://127.0.0.1:8000"
-    rate_limit: int = 1000
+    rate_limit: int = 1000  # verified requests/s per merchant (services/rate_limits.py)
+    # Where the limit is counted for every process and node: Redis when set, else the
+    # database on PostgreSQL, else (SQLite) a side file when `workers` > 1.
+    redis_url: str = ""
+    workers: int = 1  # `serve --workers`: processes sharing this host's database
     auth_failure_rate: int = 20  # refused (unauthenticated) requests/s per client IP
     max_body_bytes: int = 64 * 1024
     sweep_interval_ms: int = 5_000

@@ -14,6 +14,7 @@ from botimpay.store.database import open_database
 from botimpay.store.tables import orders
 from botimpay.web.schemas import OrderResponse, PlaceOrderResponse
 from tests.harness import Gateway, Merchant, jsapi_order, loads_exact, now_ms, order_no
+from tests.sharing import encrypt
 
 
 def _stored_status(db_url: str, order_number: str) -> str:
@@ -66,7 +67,7 @@ def test_responses_match_the_documented_schemas(merchant: Merchant) -> None:
             {
                 "sharingIdentitySeqId": 1,
                 "sharingIdentityType": "MEMBER_ID",
-                "sharingIdentity": "100006514321",
+                "sharingIdentity": encrypt(merchant, "100000000001"),  # a sandbox wallet
                 "sharingMemo": "bonus",
                 "sharingAmount": {"amount": 1, "currency": "AED"},
             }
@@ -75,7 +76,7 @@ def test_responses_match_the_documented_schemas(merchant: Merchant) -> None:
     )
     placed = merchant.call("acquire2/placeOrder", full).assert_ok()
     PlaceOrderResponse.model_validate(loads_exact(placed.raw))
-    assert placed.order["sharingInfoList"][0]["sharingMid"] == "100006514321"
+    assert placed.order["sharingInfoList"][0]["sharingMid"] == "100000000001"
     dynqr = merchant.call(
         "acquire2/placeOrder", jsapi_order(paySceneCode="DYNQR", paySceneParams={})
     ).assert_ok()

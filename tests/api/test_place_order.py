@@ -24,11 +24,14 @@ from tests.harness import (
     now_ms,
     order_no,
 )
+from tests.sharing import encrypt
 
 PLACE = "acquire2/placeOrder"
 HOUR = 3_600_000
 EID = hashlib.sha256(b"784-1990-1234567-1").hexdigest()
 WALLET = "100000000004"  # a sandbox test wallet: a payerMid must name a member (62018)
+SHARER = "100000000001"  # sandbox wallets: a sharing member must exist (62083)
+SHARER_PHONE = "+971-560000002"
 TOKEN_URL = re.compile(r"(?P<base>.+)/pay-page/main\?ft=(?P<ft>[A-Za-z0-9_-]{22,})&t=(?P<t>\d{13})")
 
 
@@ -85,7 +88,7 @@ def names(path: str) -> list[str]:
 
 def sharing(seq: int, amount: str, **extra: Any) -> dict[str, Any]:
     item = {"sharingIdentitySeqId": seq, "sharingIdentityType": "MEMBER_ID",
-            "sharingIdentity": "100006514321", "sharingMemo": f"share {seq}",
+            "sharingIdentity": SHARER, "sharingMemo": f"share {seq}",
             "sharingAmount": money(amount)}
     item.update(extra)
     return item
@@ -105,16 +108,25 @@ ACCESSORY = {
 }
 
 
-def full_order(**overrides: Any) -> dict[str, Any]:
+def sealed(merchant: Merchant, biz: dict[str, Any]) -> dict[str, Any]:
+    """`biz` with every sharingIdentity RSA-encrypted for the merchant, as the reference
+    asks (the gateway decrypts it with its key for that merchant)."""
+    for item in biz.get("sharingParamList") or []:
+        item["sharingIdentity"] = encrypt(merchant, item["sharingIdentity"])
+    return biz
+
+
+def full_order(merchant: Merchant | None = None, **overrides: Any) -> dict[str, Any]:
+    """Every field; sharing identities encrypted for `merchant` when one is given."""
     biz = jsapi_order(
         subjectAr="آيفون", riskInfo='{"scene":"casino"}', secondaryMerchantId="SM-1",
         deviceId="DEV-1", reserved="order desc", accessoryContent=copy.deepcopy(ACCESSORY),
         sharingParamList=[sharing(1, "1.00"),
                           sharing(2, "2.50", sharingIdentityType="PHONE_NO",
-                                  sharingIdentity="+971-585812345", withholdAndRemitFee=True)],
+                                  sharingIdentity=SHARER_PHONE, withholdAndRemitFee=True)],
         promotionInfoList=copy.deepcopy(PROMOTIONS))
     biz.update(overrides)
-    return biz
+    return sealed(merchant, biz) if merchant is not None else biz
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +138,7 @@ def other_merchant(gateway: Gateway) -> Merchant:
 
 def test_jsapi_order_echoes_every_field(merchant: Merchant) -> None:
     rt = now_ms()
-    biz = full_order(expiredTime=rt + HOUR, paySceneParams={"payerMid": WALLET})
+    biz = full_order(merchant, expiredTime=rt + HOUR, paySceneParams={"payerMid": WALLET})
     response = merchant.call(PLACE, biz, request_time=rt).assert_ok()
     content_type = response.headers["content-type"].lower().replace(" ", "")
     assert content_type == "application/json;charset=utf-8"
@@ -281,10 +293,12 @@ def text_of(path: str, length: int) -> str:
 
 @pytest.mark.parametrize(("path", "limit"), LIMITS, ids=[p for p, _ in LIMITS])
 def test_max_length(merchant: Merchant, path: str, limit: int) -> None:
-    at_max = full_order()
+    at_max = full_order(merchant)
     at(at_max, path, text_of(path, limit))
     response = merchant.call(PLACE, at_max)
-    if path == "payeeMid":  # passes the length check, then is an unknown merchant
+    if path == "sharingParamList.0.sharingIdentity":  # passes the length, is no ciphertext
+        assert_invalid(response, "bizContent.sharingParamList[0].sharingIdentity")
+    elif path == "payeeMid":  # passes the length check, then is an unknown merchant
         assert_refused(response, "62019", "PAYEEMID_NOT_EXIST")
     elif path == "paySceneParams.payerMid":  # passes the length check, then is no member
         assert_refused(response, "62018", "PAYERMID_NOT_EXIST")
@@ -382,7 +396,8 @@ def test_nested_money_rejected(merchant: Merchant, path: str, bad: dict[str, Any
 
 def test_sharing_up_to_total_accepted(merchant: Merchant) -> None:
     shares = [sharing(1, "10.00"), sharing(2, "2.34", withholdAndRemitFee=True)]
-    order = exact(merchant.place_order(sharingParamList=shares).assert_ok())["body"]["acquireOrder"]
+    biz = sealed(merchant, jsapi_order(sharingParamList=shares))
+    order = exact(merchant.call(PLACE, biz).assert_ok())["body"]["acquireOrder"]
     by_seq = {s["sharingIdentitySeqId"]: s for s in order["sharingInfoList"]}
     assert set(by_seq) == {1, 2}
     assert_money(by_seq[1]["sharingAmount"], "10")
@@ -397,11 +412,12 @@ def test_sharing_rules(merchant: Merchant, shares: list[dict[str, Any]]) -> None
     assert_invalid(merchant.place_order(sharingParamList=shares), "bizContent.sharingParamList")
 
 
-def test_sharing_over_total_is_accepted_like_the_reference_sample(merchant: Merchant) -> None:
-    """The reference's own sample shares AED 2 of AED 1.01; such orders are accepted as written."""
-    shares = [sharing(1, "10.00"), sharing(2, "2.35")]
-    order = merchant.place_order(sharingParamList=shares).assert_ok().order
-    assert len(order["sharingInfoList"]) == 2
+def test_sharing_over_what_the_order_leaves_is_refused(merchant: Merchant) -> None:
+    """Shares are paid out of the order: 12.34 less the merchant's fee 0.04 leaves 12.30
+    (the reference's sample, AED 2 of AED 1.01, could move no money: tests/sharing)."""
+    shares = [sharing(1, "10.00"), sharing(2, "2.31")]
+    biz = sealed(merchant, jsapi_order(sharingParamList=shares))
+    assert_invalid(merchant.call(PLACE, biz), "bizContent.sharingParamList")
 
 
 # --- expiredTime and payeeMid -----------------------------------------------------------------
@@ -465,7 +481,7 @@ def test_payer_mid_is_a_member_other_than_the_payee(
 # --- idempotency -----------------------------------------------------------------------------
 
 def test_same_request_returns_same_order(merchant: Merchant) -> None:
-    biz = full_order()
+    biz = full_order(merchant)
     first_rt = now_ms() - 5000
     first = merchant.call(PLACE, biz, request_time=first_rt).assert_ok()
     again = merchant.call(PLACE, biz).assert_ok()
@@ -485,7 +501,7 @@ CHANGES = [("subject", "iPad"), ("totalAmount", money("12.35")), ("paySceneCode"
 
 @pytest.mark.parametrize(("key", "value"), CHANGES, ids=[k for k, _ in CHANGES])
 def test_same_merchant_order_no_different_field(merchant: Merchant, key: str, value: Any) -> None:
-    biz = full_order()
+    biz = full_order(merchant)
     first = merchant.call(PLACE, biz).assert_ok()
     changed = copy.deepcopy(biz)
     changed[key] = value if value is not None else now_ms() + HOUR
@@ -520,6 +536,12 @@ def test_reference_request_sample_accepted(merchant: Merchant) -> None:
     sample = reference_sample()
     assert json.loads(sample)["bizContent"]["merchantOrderNo"] == "M965739182419"
     text = sample.replace("1581404947666", str(now_ms())).replace("M965739182419", mon)
+    # Its ciphertexts were made with Botim Money's key, and it shares AED 2 of AED 1.01:
+    # identities encrypted for this gateway (two sandbox wallets), a total that pays them.
+    sharing_list = json.loads(sample)["bizContent"]["sharingParamList"]
+    for item, plain in zip(sharing_list, (SHARER_PHONE, SHARER), strict=True):
+        text = text.replace(item["sharingIdentity"], encrypt(merchant, plain))
+    text = text.replace('"amount":1.01', '"amount":2.01')
     response = merchant.post_raw(PLACE, text.encode())
     assert response.status_code == 200
     assert response.signature_valid is True
@@ -528,7 +550,7 @@ def test_reference_request_sample_accepted(merchant: Merchant) -> None:
     order = body["acquireOrder"]
     assert order["merchantOrderNo"] == mon
     assert order["status"] == "CREATED"
-    assert_money(order["totalAmount"], "1.01")
+    assert_money(order["totalAmount"], "2.01")
     assert json.loads(order["riskInfo"]) == {"scene": "casino", "level": "low"}
     assert " " not in order["riskInfo"]
     assert order["paySceneParams"]["oneTimePayment"] == "true"

@@ -297,6 +297,42 @@ def currency_code(_: Seeds) -> st.SearchStrategy[Any]:
     )
 
 
+def billing_month(_: Seeds) -> st.SearchStrategy[Any]:
+    """getInvoice's statementDate: YYYYMM months that are never a PDF for the fuzz merchant
+    (onboarded in 2026-12 or later: before it is too early, from 2100 too late), near
+    misses, text."""
+    months = st.one_of(
+        st.integers(min_value=1970 * 12, max_value=2026 * 12 + 10),
+        st.integers(min_value=2100 * 12, max_value=10000 * 12 - 1),
+    ).map(lambda n: f"{n // 12:04d}{n % 12 + 1:02d}")
+    misses = st.sampled_from(["202603", "202613", "202600", "2026-03", "20260301", "１９９９01"])
+    return st.one_of(months, misses, st.text(string.printable, max_size=8))
+
+
+def statement_day(_: Seeds) -> st.SearchStrategy[Any]:
+    """getOrderStatement's statementDate: YYYYMMDD days that are never a ZIP for the fuzz
+    merchant (onboarded in 2026-12 or later: before it 62013, from 2100 a future day),
+    near misses, text."""
+    days = st.one_of(
+        st.dates(min_value=date(1970, 1, 1), max_value=date(2026, 11, 30)),
+        st.dates(min_value=date(2100, 1, 1), max_value=date(9999, 12, 31)),
+    ).map(lambda day: day.strftime("%Y%m%d"))
+    misses = st.sampled_from(["20200605", "20261341", "2026-12-01", "2026120", "２０２６１２０１"])
+    return st.one_of(days, misses, st.text(string.printable, max_size=8))
+
+
+def statement_version(_: Seeds) -> st.SearchStrategy[Any]:
+    return st.sampled_from(["V1", "V2", "v1", "V3", ""])
+
+
+def business_type(_: Seeds) -> st.SearchStrategy[Any]:
+    return st.sampled_from(["MERCHANT", "TAXI", "MULTI_MERCHANT", "merchant", "", "PERSON"])
+
+
+def evict_cache(_: Seeds) -> st.SearchStrategy[Any]:
+    return st.one_of(st.sampled_from(["true", "false", "TRUE", ""]), st.booleans())
+
+
 def device_ids(_: Seeds) -> st.SearchStrategy[Any]:
     return st.lists(st.one_of(st.just("POS-1"), hostile_text()), max_size=3)
 
@@ -458,6 +494,21 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "member/getBalance",
         (Field("currencyCode", "text", currency_code, 32, required=True, nullable=False),),
+    ),
+    Operation(
+        "acquire2/download/getOrderStatement",
+        (
+            Field("statementDate", "text", statement_day, 8, required=True, nullable=False),
+            Field("statementVersion", "loose", statement_version),
+        ),
+    ),
+    Operation(
+        "acquire2/download/getInvoice",
+        (
+            Field("statementDate", "text", billing_month, 6, required=True, nullable=False),
+            Field("needEvictCache", "loose", evict_cache),
+            Field("businessType", "text", business_type, 14),
+        ),
     ),
 )
 

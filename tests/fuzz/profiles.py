@@ -64,6 +64,8 @@ _WEIGHTS = {
     "acquire2Query/queryOrderPage": 0.8,
     "acquire2Query/queryRefundOrderPage": 0.6,
     "member/getBalance": 0.4,
+    "acquire2/download/getOrderStatement": 0.4,
+    "acquire2/download/getInvoice": 0.4,
     "envelope": 2.0,
     "raw": 1.5,
     "sandbox/pay": 1.0,

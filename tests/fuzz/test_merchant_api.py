@@ -108,6 +108,8 @@ test_get_cashier_url_info = _operation_test("acquire2/getCashierUrlInfo")
 test_query_order_page = _operation_test("acquire2Query/queryOrderPage")
 test_query_refund_order_page = _operation_test("acquire2Query/queryRefundOrderPage")
 test_get_balance = _operation_test("member/getBalance")
+test_get_order_statement = _operation_test("acquire2/download/getOrderStatement")
+test_get_invoice = _operation_test("acquire2/download/getInvoice")
 
 # --- the envelope ------------------------------------------------------------------------------
 

@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+import pytest
 
 # What the receiver can answer; a script is a list of these, one per request,
 # after which `default` answers every further request.
@@ -143,3 +146,19 @@ class Receiver:
         self.release()
         self._server.shutdown()
         self._server.server_close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Callable[..., Receiver]]:
+    """Factory: `receiver(*script, default=..., slow_seconds=...)`, each closed after the
+    test (a conftest imports it to offer it to its folder)."""
+    made: list[Receiver] = []
+
+    def make(*script: str, **options: Any) -> Receiver:
+        rx = Receiver(*script, **options)
+        made.append(rx)
+        return rx
+
+    yield make
+    for rx in made:
+        rx.close()

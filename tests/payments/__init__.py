@@ -60,10 +60,24 @@ def available(merchant: Merchant) -> tuple[str, str]:
     return ("MERCHANT_AVAILABLE", merchant.partner_id)
 
 
+# The sandbox test card 5123 4500 0000 0008 as paymentInfo.cardInfo shows it: masked to
+# its BIN and last four digits, with the fields of retrieve-order-detail.mdx's sample.
+TEST_CARD_INFO = {
+    "brand": "MASTERCARD",
+    "first6": "512345",
+    "last4": "0008",
+    "cardType": "CREDIT",
+    "cardLevel": "STANDARD",
+    "issueCountry": "AE",
+    "issueBank": "Botimpay Test Bank",
+}
+
+
 def payment_info(amount: str, payer: int, channel: str, paid_time: int) -> dict[str, Any]:
-    """getOrder's paymentInfo for `amount` paid by test wallet `payer` at the fee rate."""
+    """getOrder's paymentInfo for `amount` paid by test wallet `payer` at the fee rate;
+    a CARD payment shows the test card."""
     fee = fee_of(amount)
-    return {
+    info = {
         "paidAmount": money(amount),
         "paidTime": paid_time,
         "payerMid": member(payer),
@@ -72,6 +86,7 @@ def payment_info(amount: str, payer: int, channel: str, paid_time: int) -> dict[
         "payeeFeeAmount": money(fee),
         "settlementAmount": money(Decimal(amount) - fee),
     }
+    return info | ({"cardInfo": TEST_CARD_INFO} if channel == "CARD" else {})
 
 
 @dataclass

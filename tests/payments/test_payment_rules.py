@@ -375,6 +375,29 @@ def test_sandbox_settle_makes_paid_orders_settled(fresh_gateway: Callable[..., G
     assert_ledger_ok(gw)
 
 
+def test_sandbox_settle_of_one_order_leaves_the_others(gateway: Gateway) -> None:
+    shop = gateway.add_merchant()
+    first, second = place(shop, "10.00"), place(shop, "20.00")
+    for order in (first, second):
+        pay(gateway, order["orderNo"], wallet=6).succeeded()
+    url = gateway.base_url + "/sandbox/api/settle"
+
+    def settle(body: object) -> httpx.Response:
+        return httpx.post(url, json=body, timeout=60)
+
+    assert settle({"orderNo": first["orderNo"]}).json() == {"settled": 1}
+    assert get_order(shop, first["orderNo"])["status"] == "SETTLED"
+    assert get_order(shop, second["orderNo"])["status"] == "PAID_SUCCESS"
+    assert settle({"orderNo": first["orderNo"]}).json() == {"settled": 0}  # not twice
+    assert settle({"orderNo": "1" * 22}).json() == {"settled": 0}  # no such order
+    for bad in ({"orderNo": ""}, {"orderNo": 5}, {"order": first["orderNo"]}):
+        refused = settle(bad)
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["reason"] == "INVALID_PARAMETER"
+    assert get_order(shop, second["orderNo"])["status"] == "PAID_SUCCESS"
+    assert_ledger_ok(gateway)
+
+
 def test_the_sweeper_settles_after_the_settle_delay(fresh_gateway: Callable[..., Gateway]) -> None:
     gw = fresh_gateway("--settle-delay-ms", "60000", "--sweep-interval-ms", "200")
     shop = gw.add_merchant()

@@ -100,6 +100,16 @@ def settle_all(gateway: Gateway) -> int:
     return int(response.json()["settled"])
 
 
+def settle_one(gateway: Gateway, order_no: str) -> int:
+    """Settles that order alone (1 if it was PAID_SUCCESS): other tests' paid orders on
+    the shared gateway stay as they are."""
+    response = httpx.post(
+        gateway.base_url + "/sandbox/api/settle", json={"orderNo": order_no}, timeout=60
+    )
+    assert response.status_code == 200, response.text
+    return int(response.json()["settled"])
+
+
 def advance(gateway: Gateway, seconds: int) -> None:
     response = httpx.post(
         gateway.base_url + "/sandbox/api/clock/advance", json={"seconds": seconds}, timeout=60

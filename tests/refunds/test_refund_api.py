@@ -209,6 +209,13 @@ def test_reference_refund_request_sample(gateway: Gateway, merchant: Merchant) -
         .replace("M818494241569", number)
         .replace("M965739182419", order["merchantOrderNo"])
     )
+    # As written its sharingParamList was encrypted with Botim Money's key: refused,
+    # naming the field. Without refundSharingAmount the list has no effect
+    # (_biz-content.mdx), so the rest of the sample is accepted as written.
+    refused_sample = merchant.post_raw(REFUND, text.encode())
+    assert refused_sample.signature_valid is True
+    invalid(refused_sample, "bizContent.sharingParamList[0].sharingIdentity")
+    text = text.replace('"refundSharingAmount":true', '"refundSharingAmount":false')
     response = merchant.post_raw(REFUND, text.encode())
     assert response.signature_valid is True
     body = body_of(response)

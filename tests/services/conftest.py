@@ -13,9 +13,11 @@ from typing import Any
 import pytest
 
 from botimpay.clock import Clock
+from botimpay.domain.merchant import Merchant
 from botimpay.protocol.requests import PlaceOrderBiz
 from botimpay.services.orders import OrderService
-from botimpay.services.setup import initialise
+from botimpay.services.setup import DEMO_PARTNER_ID, initialise
+from botimpay.store import merchants_repo
 from botimpay.store.database import Database, open_database
 from tests.conftest import _fresh_database
 
@@ -60,6 +62,14 @@ def clock() -> Clock:
 @pytest.fixture
 def orders(db: Database, clock: Clock) -> OrderService:
     return OrderService(db, clock, "http://gateway.test")
+
+
+async def demo_merchant(db: Database) -> Merchant:
+    """The demo merchant `init` made, as the API's cache holds it (placeOrder needs it)."""
+    async with db.read() as conn:
+        record = await merchants_repo.load(conn, DEMO_PARTNER_ID)
+    assert record is not None
+    return record.merchant
 
 
 def merchant_order_no() -> str:

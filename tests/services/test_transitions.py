@@ -30,13 +30,16 @@ from botimpay.store import orders_repo, outbox_repo
 from botimpay.store.conflicts import DuplicateKey, RowChanged
 from botimpay.store.connection import Connection
 from botimpay.store.database import Database
-from tests.services.conftest import merchant_order_no, order_biz
+from tests.services.conftest import demo_merchant, merchant_order_no, order_biz
 
 HOUR_MS = 3_600_000
 
 
 async def placed(orders: OrderService) -> Order:
-    return (await orders.place(DEMO_PARTNER_ID, order_biz(), orders.clock.real_ms())).order
+    merchant = await demo_merchant(orders.db)
+    return (
+        await orders.place(DEMO_PARTNER_ID, order_biz(), orders.clock.real_ms(), merchant=merchant)
+    ).order
 
 
 async def current(db: Database, order_no: str) -> Order:
@@ -242,9 +245,9 @@ async def test_a_clash_on_another_key_stays_a_duplicate_key(
 async def test_identical_placeorders_at_once_make_one_order(
     db: Database, orders: OrderService, clock: Clock
 ) -> None:
-    biz = order_biz()
+    biz, merchant = order_biz(), await demo_merchant(db)
     placed_all = await asyncio.gather(
-        *(orders.place(DEMO_PARTNER_ID, biz, clock.real_ms()) for _ in range(8))
+        *(orders.place(DEMO_PARTNER_ID, biz, clock.real_ms(), merchant=merchant) for _ in range(8))
     )
     assert len({p.order.order_no for p in placed_all}) == 1
     async with db.read() as conn:

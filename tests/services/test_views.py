@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -21,21 +22,23 @@ from pydantic import BaseModel
 from botimpay.domain.order import Order, OrderStatus
 from botimpay.domain.refund import Refund, RefundStatus
 from botimpay.domain.scenes import SceneParams
+from botimpay.domain.sharing import Share
 from botimpay.protocol.money import Money, wire_default
 from botimpay.services import views
 from botimpay.web.schemas import RefundOrderOut, RefundSummaryOut
 from tests.domain.test_order import T0
 from tests.domain.test_order import order as domain_order
 
-# What the SDK reads but the gateway does not write (no card payments' card details,
-# no settled sharing amounts, no refund sharing).
+# What the SDK reads but the gateway does not write (no card payments' card details).
 SDK_ONLY: dict[type[BaseModel], set[str]] = {
     AcquireOrder: set(),
     PaymentInfo: {"cardInfo"},
-    SharingInfo: {"sharingSettledAmount", "sharingSettledFeeAmount", "withholdAndRemitFee"},
-    RefundOrder: {"refundSharingAmount", "sharingInfoList"},
-    RefundSummary: {"sharingRemainRefundInfoList"},
+    SharingInfo: set(),
+    RefundOrder: set(),
+    RefundSummary: set(),
 }
+# A sharing member's share as the refund service keeps it (services/sharing.py).
+SHARE = Share("131800000000000000001", 1, "100006514321", "bonus", Money(100), refunded=Money(40))
 GATEWAY_ONLY: dict[type[BaseModel], set[str]] = {RefundOrder: {"originOrderNo"}}
 
 
@@ -100,6 +103,18 @@ def refund(**changes: Any) -> Refund:
         device_id="D1",
         secondary_merchant_id="S1",
         reserved="refund desc",
+        details={
+            "refundSharingAmount": True,
+            "sharingInfoList": [
+                {
+                    "sharingIdentitySeqId": 1,
+                    "sharingMid": "100006514321",
+                    "sharingMemo": "bonus",
+                    "sharingAmount": {"amount": 1, "currency": "AED"},
+                    "sharingSettledAmount": {"amount": Decimal("0.4"), "currency": "AED"},
+                }
+            ],
+        },
     )
     return dataclasses.replace(full, **changes)
 
@@ -140,7 +155,7 @@ def test_acquire_order_has_the_sdk_shape_both_ways() -> None:
 def test_refund_order_has_the_sdk_and_documented_shape(every: bool) -> None:
     refunds = REFUNDS if every else [
         refund(reason=None, operator_name=None, notify_url=None, device_id=None,
-               secondary_merchant_id=None, reserved=None)
+               secondary_merchant_id=None, reserved=None, details=None)
     ]
     written = [on_the_wire(views.refund_order(r, ORDERS[0])) for r in refunds]
     for wire in written:
@@ -152,7 +167,7 @@ def test_refund_order_has_the_sdk_and_documented_shape(every: bool) -> None:
 
 
 def test_refund_summary_has_the_sdk_and_documented_shape() -> None:
-    written = [on_the_wire(views.refund_summary(ORDERS[0]))]
+    written = [on_the_wire(views.refund_summary(ORDERS[0], [SHARE]))]
     assert_same_shape(RefundSummary, written)
     assert keys_of(written) == wire_keys(RefundSummaryOut)
     RefundSummaryOut.model_validate(written[0])

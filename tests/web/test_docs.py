@@ -66,8 +66,12 @@ def test_every_operation_is_documented(document: dict[str, Any], operation: Oper
     assert body["required"] is True
     request = resolve(document, body["content"]["application/json"]["schema"])
     assert request == own_schema(operation.request_model, "validation")
-    answer = post["responses"]["200"]["content"]["application/json"]["schema"]
+    content = post["responses"]["200"]["content"]
+    answer = content["application/json"]["schema"]
     assert resolve(document, answer) == own_schema(operation.response_model, "serialization")
+    files = set(content) - {"application/json"}  # a download: the file beside the refusal
+    expected = {"getOrderStatement": {"application/zip"}, "getInvoice": {"application/pdf"}}
+    assert files == expected.get(operation.path.rsplit("/", 1)[1], set())
 
 
 def test_every_reference_resolves(document: dict[str, Any]) -> None:

@@ -1,4 +1,5 @@
-"""`botimpay merchant ...`: register merchants, rotate keys, status and whitelist."""
+"""`botimpay merchant ...`: register merchants, change their settings and scenes, rotate
+keys, status and whitelist."""
 
 from __future__ import annotations
 
@@ -7,10 +8,15 @@ from typing import Any
 
 import click
 
-from botimpay.cli.common import db_option, run_db
+from botimpay.cli.common import db_option, print_wide, run_db
 from botimpay.clock import Clock
-from botimpay.domain.merchant import MerchantStatus
+from botimpay.domain.merchant import MerchantStatus, scenes_text
+from botimpay.domain.scenes import SUPPORTED_SCENES
 from botimpay.services.merchants import MerchantService
+
+SCENES_HELP = "the scenes it may place orders in, comma-separated, of " + ", ".join(
+    sorted(SUPPORTED_SCENES)
+)
 
 
 @click.group()
@@ -27,6 +33,7 @@ def merchant() -> None:
     "--ip-whitelist", multiple=True, help="CIDR, 192.168.*.* or * (repeatable); default *"
 )
 @click.option("--fee-rate", default="0.003", show_default=True, help="payee fee, 0.003 = 0.3 %")
+@click.option("--scenes", default=None, help=SCENES_HELP + "; default every one")
 def merchant_add(
     db_url: str,
     partner_id: str,
@@ -34,6 +41,7 @@ def merchant_add(
     public_key: str,
     ip_whitelist: tuple[str, ...],
     fee_rate: str,
+    scenes: str | None,
 ) -> None:
     """Register a merchant and create its gateway key pair."""
     record = run_db(
@@ -44,9 +52,37 @@ def merchant_add(
             public_key=public_key,  # text or a file: the wire core's key policy
             ip_whitelist=list(ip_whitelist),
             fee_rate=fee_rate,
+            scenes=scenes,
         ),
     )
-    click.echo(f"merchant {record.merchant.partner_id} added; key {record.keys[0].fingerprint}")
+    click.echo(
+        f"merchant {record.merchant.partner_id} added; key {record.keys[0].fingerprint}; "
+        f"scenes {scenes_text(record.merchant.scenes)}"
+    )
+
+
+@merchant.command("update")
+@db_option
+@click.option("--partner-id", required=True)
+@click.option("--name", default=None)
+@click.option("--fee-rate", default=None, help="payee fee, 0.003 = 0.3 %")
+@click.option("--scenes", default=None, help=SCENES_HELP)
+def merchant_update(
+    db_url: str, partner_id: str, name: str | None, fee_rate: str | None, scenes: str | None
+) -> None:
+    """Change only the settings given; the API applies them to the next request. Scenes
+    gate new orders: earlier orders of a disabled scene can still be queried and refunded."""
+    record = run_db(
+        db_url,
+        lambda db: MerchantService(db, Clock()).update(
+            partner_id, name=name, fee_rate=fee_rate, scenes=scenes
+        ),
+    )
+    updated = record.merchant
+    click.echo(
+        f"merchant {updated.partner_id} updated: name {updated.name!r}, fee rate "
+        f"{updated.fee_rate}, scenes {scenes_text(updated.scenes)}"
+    )
 
 
 @merchant.command("gateway-key")
@@ -62,7 +98,7 @@ def merchant_gateway_key(db_url: str, partner_id: str) -> None:
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 def merchant_list(db_url: str, as_json: bool) -> None:
-    """List merchants with their status, fee rate, whitelist and keys."""
+    """List merchants with their status, fee rate, whitelist, scenes and keys."""
     records = run_db(db_url, lambda db: MerchantService(db, Clock()).list_all())
     rows: list[dict[str, Any]] = [
         {
@@ -71,6 +107,7 @@ def merchant_list(db_url: str, as_json: bool) -> None:
             "status": r.merchant.status.value,
             "feeRate": str(r.merchant.fee_rate),
             "ipWhitelist": list(r.merchant.ip_whitelist),
+            "scenes": sorted(r.merchant.scenes),
             "keys": [k.fingerprint for k in r.keys],
         }
         for r in records
@@ -78,10 +115,9 @@ def merchant_list(db_url: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    from rich.console import Console
     from rich.table import Table
 
-    table = Table("partner id", "name", "status", "fee rate", "IP whitelist", "keys")
+    table = Table("partner id", "name", "status", "fee rate", "IP whitelist", "scenes", "keys")
     for row in rows:
         table.add_row(
             str(row["partnerId"]),
@@ -89,9 +125,10 @@ def merchant_list(db_url: str, as_json: bool) -> None:
             row["status"],
             row["feeRate"],
             " ".join(row["ipWhitelist"]),
+            ",".join(row["scenes"]),
             str(len(row["keys"])),
         )
-    Console().print(table)
+    print_wide(table)  # a partner id or scene list is never cut
 
 
 @merchant.command("disable")

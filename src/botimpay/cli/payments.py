@@ -336,7 +336,8 @@ def trigger_payment(
     async def work(db: Database) -> Triggered:
         clock = await _require_sandbox(db, "`botimpay trigger`")
         amount = _amount(amount_text, "--amount")
-        if await MerchantService(db, clock).find(partner_id) is None:
+        record = await MerchantService(db, clock).find(partner_id)
+        if record is None:
             raise ConfigError(f"--partner-id: no merchant has partner id {partner_id!r}")
         url = notify_url or await latest_notify_url(db, partner_id)
         try:
@@ -355,7 +356,9 @@ def trigger_payment(
                 exc,
                 {"subject": "--subject", "notifyUrl": "--notify-url", "totalAmount": "--amount"},
             ) from None
-        placed = await OrderService(db, clock, "").place(partner_id, biz, clock.real_ms())
+        placed = await OrderService(db, clock, "").place(
+            partner_id, biz, clock.real_ms(), merchant=record.merchant
+        )
         paid = await _pay_as_wallet(
             db,
             clock,

@@ -14,6 +14,7 @@ from botimpay import logs
 from botimpay.cli.common import db_option, dispatcher_options, notify_allow_option, run_db
 from botimpay.clock import Clock
 from botimpay.services.console_auth import ConsoleAuth
+from botimpay.services.rate_limits import describe
 from botimpay.services.setup import DemoMerchant, initialise, refuse_other_mode
 from botimpay.settings import Mode, Settings
 from botimpay.store.database import Database, normalize_url, redact
@@ -30,6 +31,13 @@ def _proxy_list(value: str) -> str:
         except ValueError:
             raise click.BadParameter(f"{part!r} is not an IP address or network") from None
     return ",".join(parts)
+
+
+def _redis_url(value: str) -> str:
+    """--redis-url, checked before any worker starts."""
+    if value and not value.startswith(("redis://", "rediss://", "unix://")):
+        raise click.BadParameter(f"{value!r} is not a redis://, rediss:// or unix:// URL")
+    return value
 
 
 @click.command()
@@ -93,7 +101,16 @@ def init(db_url: str, mode: str, key_dir: Path, console_password: str | None) ->
     default=1000,
     show_default=True,
     type=click.IntRange(0),
-    help="verified requests per second per merchant and worker; 0 = unlimited",
+    help="verified requests per second per merchant, shared by every worker and node "
+    "(Redis with --redis-url, else PostgreSQL; SQLite: this host's workers); 0 = unlimited",
+)
+@click.option(
+    "--redis-url",
+    envvar="BOTIMPAY_REDIS_URL",
+    default="",
+    callback=lambda ctx, param, value: _redis_url(value),
+    help="count the rate limit in Redis, e.g. redis://127.0.0.1:6379/0 "
+    "(env BOTIMPAY_REDIS_URL); default: the database",
 )
 @click.option(
     "--auth-failure-rate",
@@ -208,6 +225,7 @@ def serve(
     mode: str,
     public_url: str | None,
     rate_limit: int,
+    redis_url: str,
     auth_failure_rate: int,
     sweep_interval_ms: int,
     settle_delay_ms: int,
@@ -240,6 +258,8 @@ def serve(
         mode=Mode(mode),
         public_url=(public_url or f"http://{host}:{port}").rstrip("/"),
         rate_limit=rate_limit,
+        redis_url=redis_url,
+        workers=workers,
         auth_failure_rate=auth_failure_rate,
         sweep_interval_ms=sweep_interval_ms,
         settle_delay_ms=settle_delay_ms,
@@ -273,6 +293,7 @@ def serve(
         click.echo(f"  demo shop:    {settings.public_url}/demo/shop")
     click.echo(f"  health:       {settings.public_url}/healthz")
     click.echo(f"  database:     {redact(normalize_url(db_url))}")
+    click.echo(f"  rate limit:   {describe(settings, normalize_url(db_url))}")
     from botimpay.web import http_limits
 
     edge: dict[str, Any] = {

@@ -67,6 +67,8 @@ _DOCUMENTED: dict[str, frozenset[str]] = {
         ),
         "acquire2/refund/getOrder": "62007 62035",
         "member/getBalance": "78001",
+        "acquire2/download/getInvoice": "62008 62013",
+        "acquire2/download/getOrderStatement": "62008 62013 62014",
     }.items()
 }
 

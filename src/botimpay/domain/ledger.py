@@ -18,6 +18,9 @@ and its refund of AED 40.00 (fee share 0.12):
     merchant pending          -39.88
     gateway fee income         -0.12
     member wallet             +40.00
+
+A chargeback (or a VOID) posts the same legs as a refund under its own kind: the
+merchant's account gives back the amount less its fee share, the gateway its share.
 """
 
 from __future__ import annotations
@@ -43,6 +46,9 @@ class AccountKind(StrEnum):
     FEE_INCOME = "FEE_INCOME"
     CARD_CLEARING = "CARD_CLEARING"
     SANDBOX_FUNDING = "SANDBOX_FUNDING"
+    # a sharing member's shares of orders, before and after settlement (domain/sharing.py)
+    SHARING_PENDING = "SHARING_PENDING"
+    SHARING_AVAILABLE = "SHARING_AVAILABLE"
 
     @property
     def may_go_negative(self) -> bool:
@@ -55,6 +61,8 @@ class EntryKind(StrEnum):
     PAYMENT = "PAYMENT"
     SETTLEMENT = "SETTLEMENT"
     REFUND = "REFUND"
+    CHARGEBACK = "CHARGEBACK"
+    VOID = "VOID"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +90,14 @@ def merchant_pending(partner_id: str) -> AccountRef:
 
 def merchant_available(partner_id: str) -> AccountRef:
     return AccountRef(AccountKind.MERCHANT_AVAILABLE, partner_id)
+
+
+def sharing_pending(member_id: str) -> AccountRef:
+    return AccountRef(AccountKind.SHARING_PENDING, member_id)
+
+
+def sharing_available(member_id: str) -> AccountRef:
+    return AccountRef(AccountKind.SHARING_AVAILABLE, member_id)
 
 
 FEE_INCOME = AccountRef(AccountKind.FEE_INCOME, GATEWAY)
@@ -179,6 +195,32 @@ def refund_entry(
         _postings(
             (merchant_account, -(amount.fils - fee_refunded.fils)),
             (FEE_INCOME, -fee_refunded.fils),
+            (payer, amount.fils),
+        ),
+        order_no,
+    )
+
+
+def chargeback_entry(
+    order_no: str,
+    chargeback_no: str,
+    *,
+    void: bool,
+    merchant_account: AccountRef,
+    payer: AccountRef,
+    amount: Money,
+    fee_returned: Money,
+) -> Entry:
+    """A chargeback (or, `void`, a VOID) returns `amount` to the payer like a refund."""
+    if not 0 <= fee_returned.fils <= amount.fils:
+        raise LedgerError("the fee share must be between zero and the amount")
+    kind = EntryKind.VOID if void else EntryKind.CHARGEBACK
+    return Entry(
+        kind,
+        f"{kind.value.lower()} {chargeback_no} of order {order_no}",
+        _postings(
+            (merchant_account, -(amount.fils - fee_returned.fils)),
+            (FEE_INCOME, -fee_returned.fils),
             (payer, amount.fils),
         ),
         order_no,

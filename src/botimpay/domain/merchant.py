@@ -1,8 +1,13 @@
-"""Merchants as the rules see them: status, fee rate, IP whitelist and partner ids.
+"""Merchants as the rules see them: status, fee rate, IP whitelist, partner ids and
+the scenes (products) each may place orders in.
 
 The whitelist holds CIDRs, `*` (any address), and the merchant portal's IPv4
 wildcard form `192.168.*.*` (trailing parts `*`: the same as 192.168.0.0/16), kept as
 given. The default notify URL is used when an order or refund names no notifyUrl.
+A merchant is enabled for a set of the scenes botimpay serves (domain/scenes.py;
+every one by default); placeOrder in another is refused with 62026. The switch
+gates new orders only: an order placed before a scene was disabled can still be
+queried, paid, refunded and revoked.
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from urllib.parse import urlsplit
 
-from botimpay.errors import ConfigError
+from botimpay.domain.scenes import DOCUMENTED_SCENES, SUPPORTED_SCENES
+from botimpay.errors import BusinessError, ConfigError
+from botimpay.protocol import codes
 
 _PARTNER_ID = re.compile(r"^\d{1,12}$")
 ANY_ADDRESS = "*"
@@ -37,6 +44,7 @@ class Merchant:
     fee_rate: Decimal
     ip_whitelist: tuple[str, ...]
     default_notify_url: str | None = None
+    scenes: frozenset[str] = SUPPORTED_SCENES
 
     @property
     def is_active(self) -> bool:
@@ -44,6 +52,16 @@ class Merchant:
 
     def allows_ip(self, address: str | None) -> bool:
         return ip_allowed(self.ip_whitelist, address)
+
+    def check_scene(self, scene_code: str) -> None:
+        """62026 unless the merchant is enabled for `scene_code` (a new order's paySceneCode,
+        already known to be a scene botimpay serves)."""
+        if scene_code not in self.scenes:
+            raise BusinessError(
+                codes.PRODUCT_IS_NOT_APPLIED,
+                f"paySceneCode {scene_code} is not applied for merchant {self.partner_id}; "
+                f"its enabled scenes are {scenes_text(self.scenes, ', ')}",
+            )
 
 
 def check_partner_id(partner_id: str) -> str:
@@ -63,6 +81,32 @@ def parse_fee_rate(text: str | Decimal) -> Decimal:
     if rate != rate.quantize(Decimal("0.000001")):
         raise ConfigError("fee rate allows at most 6 decimals")
     return rate
+
+
+def parse_scenes(entries: str | list[str] | tuple[str, ...]) -> frozenset[str]:
+    """Scene codes separated by commas or spaces (any case), each one botimpay serves;
+    at least one. Raises ConfigError naming the first unknown or unserved code."""
+    parts = [entries] if isinstance(entries, str) else list(entries)
+    found: set[str] = set()
+    for part in parts:
+        for code in part.replace(",", " ").split():
+            scene = code.upper()
+            if scene in SUPPORTED_SCENES:
+                found.add(scene)
+                continue
+            served = scenes_text(SUPPORTED_SCENES, ", ")
+            if scene in DOCUMENTED_SCENES:
+                raise ConfigError(f"scene {code!r} is not served by botimpay (it serves {served})")
+            raise ConfigError(f"unknown scene {code!r} (botimpay serves {served})")
+    if not found:
+        served = scenes_text(SUPPORTED_SCENES, ", ")
+        raise ConfigError(f"give at least one scene (botimpay serves {served})")
+    return frozenset(found)
+
+
+def scenes_text(scenes: frozenset[str], separator: str = ",") -> str:
+    """The scenes sorted and joined: `DYNQR,JSAPI` (as stored) or `DYNQR, JSAPI`."""
+    return separator.join(sorted(scenes))
 
 
 def parse_whitelist(entries: list[str] | tuple[str, ...]) -> tuple[str, ...]:

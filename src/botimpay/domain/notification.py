@@ -35,6 +35,14 @@ class NotificationStatus(StrEnum):
 class NotificationKind(StrEnum):
     PAYMENT = "PAYMENT"
     REFUND = "REFUND"
+    CHARGEBACK = "CHARGEBACK"
+    VOID = "VOID"
+
+    @property
+    def deprecated_fields(self) -> bool:
+        """Whether the body carries `notify_time` and `_input_charset`: the payment
+        sample does; the VOID sample and the chargeback page do not."""
+        return self in (NotificationKind.PAYMENT, NotificationKind.REFUND)
 
 
 def is_acknowledged(http_status: int, body: bytes) -> bool:

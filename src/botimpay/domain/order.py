@@ -161,11 +161,13 @@ class ChangeExpiry:
 
 @dataclass(frozen=True, slots=True)
 class Pay:
-    """A successful payment by `payer_mid` (None for a card without a wallet)."""
+    """A successful payment by `payer_mid` (None for a card without a wallet); a card
+    payment carries the wire `cardInfo` (masked: brand, first6, last4, ...)."""
 
     payer_mid: str | None
     channel: str
     fee: Money
+    card_info: dict[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,6 +269,11 @@ def transition(order: Order, event: Event, now_ms: int) -> tuple[Order, list[Eff
             paid_time=now_ms,
             pay_channel=event.channel,
             payee_fee=event.fee,
+            details=(
+                {**order.details, "cardInfo": dict(event.card_info)}
+                if event.card_info
+                else order.details
+            ),
         )
         return paid, [OrderPaid(order.order_no)]
     if isinstance(event, FailPayment):

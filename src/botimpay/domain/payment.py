@@ -3,7 +3,8 @@
 JSAPI `payerMid` must be the paying member; DYNQR `changePayer` binds the
 first member who pays; `eid` must match the member's Emirates ID hash;
 payments of AED 500 or more need the payment password. Without a wallet (a card
-payment in production) only orders that name no payer can be paid.
+payment in production) only orders that name no payer can be paid. A card payment
+is shown to the merchant masked, as paymentInfo.cardInfo (first six and last four digits).
 """
 
 from __future__ import annotations
@@ -55,6 +56,34 @@ class Reason(StrEnum):
     SIGN_IN_FAILED = "SIGN_IN_FAILED"
     PAYMENT_PENDING = "PAYMENT_PENDING"
     ORDER_CLOSED = "ORDER_CLOSED"  # a pending card payment's order closed before the bank
+
+
+# What the gateway's issuer says of the one card it accepts (the sandbox test card, a
+# Mastercard credit card issued in the UAE); the number itself comes from the payment.
+_TEST_ISSUER = {
+    "cardType": "CREDIT",
+    "cardLevel": "STANDARD",
+    "issueCountry": "AE",
+    "issueBank": "Botimpay Test Bank",
+}
+
+
+def card_brand(digits: str) -> str:
+    """The card scheme a number's leading digits (its BIN) name."""
+    if digits.startswith("4"):
+        return "VISA"
+    if digits[:2] in {"51", "52", "53", "54", "55"} or "2221" <= digits[:4] <= "2720":
+        return "MASTERCARD"
+    if digits[:2] in {"34", "37"}:
+        return "AMEX"
+    return "UNKNOWN"
+
+
+def card_info(number: str) -> dict[str, str]:
+    """paymentInfo.cardInfo of an accepted card payment, shaped like the sample in
+    retrieve-order-detail.mdx: the number masked to its first six and last four digits."""
+    digits = "".join(ch for ch in number if ch.isdigit())
+    return {"brand": card_brand(digits), "first6": digits[:6], "last4": digits[-4:], **_TEST_ISSUER}
 
 
 def refuse_unless_payable(order: Order, now_ms: int) -> None:

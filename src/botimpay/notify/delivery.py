@@ -59,15 +59,15 @@ def notify_time(now_ms: int) -> str:
     return datetime.fromtimestamp(now_ms // 1000, tz=GULF_TIME).strftime("%Y%m%d%H%M%S")
 
 
-def build_body(payload: str, *, notify_id: str, now_ms: int) -> bytes:
-    """The exact bytes of one attempt: compact JSON, keys sorted, amounts exact."""
+def build_body(
+    payload: str, *, notify_id: str, now_ms: int, deprecated_fields: bool = True
+) -> bytes:
+    """The exact bytes of one attempt: compact JSON, keys sorted, amounts exact; the
+    deprecated fields only for the kinds whose samples have them (VOID, chargeback: not)."""
     body: dict[str, Any] = jsonfield.loads(payload)
-    body.update(
-        notify_id=notify_id,
-        notify_timestamp=now_ms,
-        notify_time=notify_time(now_ms),
-        _input_charset="UTF-8",
-    )
+    body.update(notify_id=notify_id, notify_timestamp=now_ms)
+    if deprecated_fields:
+        body.update(notify_time=notify_time(now_ms), _input_charset="UTF-8")
     return orjson.dumps(body, default=wire_default, option=orjson.OPT_SORT_KEYS)
 
 

@@ -328,7 +328,12 @@ class Dispatcher:
         if auth is None:
             raise LookupError(f"merchant {row.partner_id} is gone")
         started_at = self.clock.now_ms()
-        body = build_body(row.payload, notify_id=row.notify_id, now_ms=started_at)
+        body = build_body(
+            row.payload,
+            notify_id=row.notify_id,
+            now_ms=started_at,
+            deprecated_fields=row.kind.deprecated_fields,
+        )
         sign = auth.sign(body)
         posts = []
         for _ in range(2 if is_duplicate(row) else 1):

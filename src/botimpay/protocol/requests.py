@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from botimpay.protocol.agreement_info import AgreementInfo
 from botimpay.protocol.fields import (
     AnyMoney,
     Flag,
@@ -66,12 +67,15 @@ class TerminalDetail(WireModel):
     terminalId: Text200 | None = None
     merchantName: Text200 | None = None
     storeName: Text200 | None = None
+    # Not in _terminal-detail.md's list, but in retrieve-order-detail.mdx's acquireOrder.
+    location: Text200 | None = None
 
 
 class AccessoryContent(WireModel):
     amountDetail: AmountDetail = Field(default_factory=AmountDetail)
     goodsDetail: GoodsDetail = Field(default_factory=GoodsDetail)
     terminalDetail: TerminalDetail = Field(default_factory=TerminalDetail)
+    reserved: Text200 | None = None  # _accessory-content.mdx: the merchant's notes
 
 
 class SharingParam(WireModel):
@@ -114,6 +118,7 @@ class PlaceOrderBiz(WireModel):
     deviceId: Text200 | None = None
     reserved: Text200 | None = None
     accessoryContent: AccessoryContent = Field(default_factory=AccessoryContent)
+    agreementInfo: AgreementInfo | None = None
     sharingParamList: list[SharingParam] = Field(default_factory=list)
     promotionInfoList: list[PromotionInfo] = Field(default_factory=list)
 

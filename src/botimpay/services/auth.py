@@ -19,6 +19,7 @@ from botimpay.domain.faults import ArmedFault
 from botimpay.domain.merchant import Merchant
 from botimpay.errors import ApiError, AuthenticationError
 from botimpay.protocol import codes, signing
+from botimpay.services.rate_limits import MerchantLimiter
 from botimpay.store import faults_repo, merchants_repo, testplan_repo
 from botimpay.store.database import Database
 
@@ -59,6 +60,13 @@ class RateLimiter:
         tokens, last = self._buckets.get(key, (self.capacity, now))
         return min(self.capacity, tokens + (now - last) * self.rate)
 
+    async def spend(self, key: str) -> bool:
+        """`allow` as a MerchantLimiter (services/rate_limits.py)."""
+        return self.allow(key)
+
+    async def close(self) -> None:
+        """Nothing to release: the buckets live in this process."""
+
     def has_budget(self, key: str) -> bool:
         """Whether `allow(key)` would pass now; spends nothing."""
         return self.rate <= 0 or self._tokens(key, time.monotonic_ns()) >= self._ONE
@@ -86,7 +94,7 @@ class Authenticator:
     def __init__(
         self,
         db: Database,
-        rate_limiter: RateLimiter,
+        rate_limiter: MerchantLimiter,
         failure_limiter: RateLimiter | None = None,
         *,
         sandbox: bool = False,
@@ -95,7 +103,9 @@ class Authenticator:
         self.db = db
         self.sandbox = sandbox
         self.clock = clock or Clock()
-        self.rate_limiter = rate_limiter  # per merchant: spent only by verified requests
+        # per merchant, spent only by verified requests: this process's buckets, or
+        # one shared by every process and node (services/rate_limits.py)
+        self.rate_limiter = rate_limiter
         self.failure_limiter = failure_limiter or RateLimiter(0)  # per client IP: refusals
         self._known: dict[str, tuple[int, MerchantAuth]] = {}
         # Parsed keys by their text: a new revision (a disabled merchant, a whitelist
@@ -142,7 +152,7 @@ class Authenticator:
         forger behind the same address (or a NAT)."""
         return not self.failure_limiter.allow(client_ip or "")
 
-    def check(
+    async def check(
         self, auth: MerchantAuth, client_ip: str | None, body: bytes, signature: str | None
     ) -> None:
         """Raises AuthenticationError / 402 unless the request may proceed.
@@ -162,5 +172,5 @@ class Authenticator:
             raise AuthenticationError(
                 "sign does not verify with the merchant's public keys", signature_failed=True
             )
-        if not self.rate_limiter.allow(merchant.partner_id):
+        if not await self.rate_limiter.spend(merchant.partner_id):
             raise ApiError(codes.RATE_LIMIT_REJECT)

@@ -1,4 +1,5 @@
-"""Registering merchants, rotating their keys, and their gateway key pairs.
+"""Registering merchants, changing their settings (name, fee rate, scenes), rotating
+their keys, and their gateway key pairs.
 
 Each merchant gets its own gateway RSA key pair; the gateway signs that
 merchant's responses and notifications with it.
@@ -18,8 +19,10 @@ from botimpay.domain.merchant import (
     check_partner_id,
     parse_fee_rate,
     parse_notify_url,
+    parse_scenes,
     parse_whitelist,
 )
+from botimpay.domain.scenes import SUPPORTED_SCENES
 from botimpay.errors import ConfigError
 from botimpay.protocol import signing
 from botimpay.store import merchants_repo
@@ -43,6 +46,12 @@ def parse_merchant_key(text: str | bytes) -> NewKey:
     return NewKey(signing.key_fingerprint(key), base64.b64encode(der).decode("ascii"))
 
 
+def _check_name(name: str) -> str:
+    if not name.strip() or len(name) > 200:
+        raise ConfigError("merchant name must be 1 to 200 characters")
+    return name.strip()
+
+
 class MerchantService:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
@@ -57,18 +66,20 @@ class MerchantService:
         ip_whitelist: list[str] | None = None,
         fee_rate: str | Decimal = DEFAULT_FEE_RATE,
         gateway_private_key_pem: str | None = None,
+        scenes: str | list[str] | None = None,
     ) -> MerchantRecord:
-        """Registers a merchant with its first public key and a new gateway key pair."""
+        """Registers a merchant with its first public key and a new gateway key pair;
+        enabled for `scenes` (default: every scene botimpay serves)."""
         check_partner_id(partner_id)
-        if not name.strip() or len(name) > 200:
-            raise ConfigError("merchant name must be 1 to 200 characters")
+        clean_name = _check_name(name)
         key = parse_merchant_key(public_key)
         merchant = Merchant(
             partner_id=partner_id,
-            name=name.strip(),
+            name=clean_name,
             status=MerchantStatus.ACTIVE,
             fee_rate=parse_fee_rate(fee_rate),
             ip_whitelist=parse_whitelist(ip_whitelist or []),
+            scenes=SUPPORTED_SCENES if scenes is None else parse_scenes(scenes),
         )
         gateway_key = (
             signing.load_private_key(gateway_private_key_pem)
@@ -129,6 +140,33 @@ class MerchantService:
                 raise ConfigError("refusing to remove the merchant's last key; add a new one first")
             if not await merchants_repo.remove_key(conn, partner_id, fingerprint.lower()):
                 raise ConfigError(f"merchant {partner_id} has no key {fingerprint}")
+
+    async def update(
+        self,
+        partner_id: str,
+        *,
+        name: str | None = None,
+        fee_rate: str | Decimal | None = None,
+        scenes: str | list[str] | None = None,
+    ) -> MerchantRecord:
+        """Changes only the settings given; the API sees them on the merchant's next request
+        (the revision is bumped). Enabled scenes gate new orders only."""
+        if name is None and fee_rate is None and scenes is None:
+            raise ConfigError("nothing to change: give a name, a fee rate or scenes")
+        new_name = None if name is None else _check_name(name)
+        new_rate = None if fee_rate is None else parse_fee_rate(fee_rate)
+        new_scenes = None if scenes is None else parse_scenes(scenes)
+        async with self.db.write() as conn:
+            if not await merchants_repo.update_settings(
+                conn,
+                partner_id,
+                self.clock.real_ms(),
+                name=new_name,
+                fee_rate=new_rate,
+                scenes=new_scenes,
+            ):
+                raise ConfigError(f"no merchant with partner id {partner_id}")
+        return await self.get(partner_id)
 
     async def set_status(self, partner_id: str, status: MerchantStatus) -> None:
         async with self.db.write() as conn:

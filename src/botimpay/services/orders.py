@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass, replace
 
 from botimpay.clock import Clock
+from botimpay.domain.merchant import Merchant
 from botimpay.domain.order import (
     Cancel,
     ChangeExpiry,
@@ -27,6 +28,7 @@ from botimpay.errors import BusinessError
 from botimpay.netguard import NotifyGuard
 from botimpay.protocol import codes
 from botimpay.protocol.requests import OrderRef, PlaceOrderBiz
+from botimpay.services import sharing
 from botimpay.services.notifications import check_notify_url
 from botimpay.services.transitions import apply_event, first_writer_wins, write_retrying
 from botimpay.store import jsonfield, members_repo, merchants_repo, orders_repo
@@ -94,12 +96,17 @@ class OrderService:
         biz: PlaceOrderBiz,
         request_time: int,
         *,
+        merchant: Merchant,
         default_notify_url: str | None = None,
     ) -> PlacedOrder:
         """`default_notify_url` (the merchant's, from its cached record) is used when
-        the request names no notifyUrl; it was checked when it was set."""
+        the request names no notifyUrl; it was checked when it was set. `merchant` (its
+        cached record, required so that no caller can skip the gate) gates a new order
+        by its enabled scenes (62026); a repeat of an order placed before its scene was
+        disabled still answers that order."""
         scene = parse_scene_params(biz.paySceneCode, biz.paySceneParams)
         await check_notify_url(self.notify_guard, biz.notifyUrl)  # resolved before any lock
+        biz = await sharing.prepare_place(self.db, partner_id, biz)  # members decrypted
         digest = fingerprint(biz, scene)
         order = self._new_order(partner_id, biz, scene, digest, request_time)
         if order.notify_url is None and default_notify_url:
@@ -112,9 +119,11 @@ class OrderService:
             """One write transaction: an earlier request's order, or None once ours is in."""
             existing = await earlier(conn)
             if existing is None:
+                merchant.check_scene(biz.paySceneCode)
                 await self._check_payee(conn, partner_id, biz.payeeMid)
                 await self._check_payer(conn, order)
                 await orders_repo.insert_order(conn, order)
+                await sharing.insert_for_order(conn, order, biz)
             return existing
 
         # A concurrent identical request may win the race to insert: then it is earlier.
@@ -162,7 +171,7 @@ class OrderService:
     ) -> Order:
         now = self.clock.now_ms()
         details = biz.model_dump(
-            include={"accessoryContent", "sharingParamList", "promotionInfoList"},
+            include={"accessoryContent", "agreementInfo", "sharingParamList", "promotionInfoList"},
             exclude_none=True,
         )
         return Order(

@@ -34,6 +34,7 @@ from botimpay.domain.payment import (
     Method,
     Reason,
     binds_payer,
+    card_info,
     refuse_if_locked,
     refuse_unless_payable,
     refuse_without_wallet,
@@ -41,6 +42,7 @@ from botimpay.domain.payment import (
     requires_password,
 )
 from botimpay.errors import CheckoutRefused
+from botimpay.services import sharing
 from botimpay.services.passwords import verify_password
 from botimpay.services.transitions import OrderBusy, apply_event, write_retrying
 from botimpay.store import (
@@ -224,7 +226,15 @@ class PaymentService:
                 "The bank is confirming the payment.",
                 Reason.PAYMENT_PENDING,
             )
-        return await self._succeed(conn, order, member_id, ledger.CARD_CLEARING, Method.CARD, now)
+        return await self._succeed(
+            conn,
+            order,
+            member_id,
+            ledger.CARD_CLEARING,
+            Method.CARD,
+            now,
+            card=card_info(card.number),
+        )
 
     async def _check_password(
         self, conn: Connection, order: Order, member: Member, password: str | None, now: int
@@ -257,18 +267,20 @@ class PaymentService:
         now: int,
         *,
         record_attempt: bool = True,
+        card: dict[str, str] | None = None,
     ) -> PaymentResult:
-        """Books the payment; `record_attempt=False` when a pending attempt is being resolved."""
+        """Books the payment; `record_attempt=False` when a pending attempt is being resolved;
+        `card` is a card payment's masked cardInfo."""
         record = await merchants_repo.load(conn, order.payee_mid)
         if record is None:
             raise CheckoutRefused(Reason.FAILED, "The merchant of this order no longer exists.")
         fee = payee_fee(order.total, record.merchant.fee_rate)
         await ledger_repo.post(
             conn,
-            ledger.payment_entry(order.order_no, payer, order.payee_mid, order.total, fee),
+            await sharing.payment_entry(conn, order, payer, fee),
             now,
         )
-        paid = await apply_event(conn, order, Pay(member_id, method.value, fee), now)
+        paid = await apply_event(conn, order, Pay(member_id, method.value, fee, card), now)
         if record_attempt:
             await self._record_attempt(
                 conn, order, member_id, method, AttemptStatus.SUCCESS, None, now
@@ -327,6 +339,8 @@ class PaymentService:
             Method.CARD,
             now,
             record_attempt=False,
+            # A pending attempt keeps no card; the test card is the only one ever accepted.
+            card=card_info(TEST_CARD[0]),
         )
         await payment_attempts_repo.resolve(
             conn, attempt.attempt_id, AttemptStatus.SUCCESS, None, now

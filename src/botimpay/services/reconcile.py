@@ -6,7 +6,8 @@ Checks, all SQL aggregates in store/reconcile_repo.py so they scale with the dat
 3. no account that may not go negative is negative;
 4. every paid order has exactly one payment for its amount and fee, at most
    one settlement once settled, and no unpaid order moved money;
-5. each order's refunded amount equals its refund rows and its refund entries.
+5. each order's refunded amount equals its refund, chargeback and VOID rows and
+   their entries (chargebacks and VOIDs count as returned, like refunds).
 """
 
 from __future__ import annotations

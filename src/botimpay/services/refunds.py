@@ -26,13 +26,14 @@ from botimpay.domain.refund import (
     check_revocable,
     fee_share,
 )
+from botimpay.domain.sharing import Share
 from botimpay.errors import ApiError, BusinessError
 from botimpay.netguard import NotifyGuard
 from botimpay.protocol import codes
 from botimpay.protocol.money import Money
 from botimpay.protocol.refund_requests import GetRefundBiz, RefundBiz
 from botimpay.protocol.requests import OrderRef
-from botimpay.services import notifications
+from botimpay.services import notifications, sharing
 from botimpay.services.transitions import apply_event, first_writer_wins, write_retrying
 from botimpay.services.views import refund_order
 from botimpay.store import jsonfield, ledger_repo, orders_repo, refunds_repo
@@ -45,6 +46,7 @@ from botimpay.store.database import Database
 class RefundResult:
     refund: Refund
     order: Order
+    shares: tuple[Share, ...] = ()  # the order's sharing members, as they stand now
 
 
 def refund_fingerprint(biz: RefundBiz) -> str:
@@ -76,6 +78,7 @@ class RefundService:
         """A refund without notifyUrl notifies the order's URL, else the merchant's
         `default_notify_url` (from its cached record)."""
         await notifications.check_notify_url(self.notify_guard, biz.notifyUrl)
+        biz = await sharing.prepare_refund(self.db, partner_id, biz)  # members decrypted
         digest = refund_fingerprint(biz)
 
         async def earlier(conn: Connection) -> RefundResult | None:
@@ -126,9 +129,10 @@ class RefundService:
                     f"refund {ref.refundMerchantOrderNo} does not exist",
                 )
             order = await orders_repo.find_by_order_no(conn, refund.origin_order_no)
+            shares = await sharing.shares_now(conn, refund.origin_order_no)
         if order is None:
             raise ApiError(codes.SYSTEM_ERROR, "the refund's payment order is missing")
-        return RefundResult(refund, order)
+        return RefundResult(refund, order, shares)
 
     async def revoke(self, partner_id: str, ref: OrderRef) -> Order:
         """Unpaid → FAILURE; paid → full refund and FAILURE; settled → full refund, stays
@@ -183,6 +187,7 @@ class RefundService:
         if biz is not None:
             check_refundable(order, amount, now)
         fee = fee_share(order, amount)
+        plan = await sharing.plan_refund(conn, order, amount, fee, biz)  # None: no sharing
         refund = Refund(
             refund_no=new_refund_no(now),
             partner_id=order.partner_id,
@@ -202,9 +207,10 @@ class RefundService:
             device_id=biz.deviceId if biz else None,
             secondary_merchant_id=biz.secondaryMerchantId if biz else None,
             reserved=biz.reserved if biz else None,
-            details=biz.model_dump(include={"sharingParamList", "refundSharingAmount"})
-            if biz
-            else {},
+            details=(
+                biz.model_dump(include={"sharingParamList", "refundSharingAmount"}) if biz else {}
+            )
+            | (plan.details() if plan else {}),
         )
         merchant_account = (
             ledger.merchant_pending(order.payee_mid)
@@ -224,6 +230,9 @@ class RefundService:
             amount=amount,
             fee_refunded=fee,
         )
+        if plan is not None:  # merchant and members give back their parts
+            entry = plan.entry(order, refund.refund_no, amount, fee)
+            await plan.record(conn)
         await ledger_repo.post(conn, entry, now)
         order = await apply_event(conn, order, RecordRefund(amount, fee), self.clock.now_ms())
         await refunds_repo.insert_refund(conn, refund)
@@ -237,7 +246,7 @@ class RefundService:
                 body={"refundOrder": refund_order(refund, order)},
                 now_ms=now,
             )
-        return RefundResult(refund, order)
+        return RefundResult(refund, order, plan.after() if plan else ())
 
     async def _repeat(self, conn: Connection, existing: Refund, digest: str) -> RefundResult:
         if existing.fingerprint != digest:
@@ -249,7 +258,7 @@ class RefundService:
         order = await orders_repo.find_by_order_no(conn, existing.origin_order_no)
         if order is None:
             raise ApiError(codes.SYSTEM_ERROR, "the refund's payment order is missing")
-        return RefundResult(existing, order)
+        return RefundResult(existing, order, await sharing.shares_now(conn, order.order_no))
 
     @staticmethod
     async def _locked_order(

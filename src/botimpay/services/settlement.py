@@ -1,4 +1,5 @@
-"""Settlement: paid orders become SETTLED and their net amount available to the merchant.
+"""Settlement: paid orders become SETTLED and their net amount available to the merchant
+(and each sharing member's part of it to that member).
 
 Runs after a configurable delay (the sweeper) or at once (`/sandbox/api/settle`);
 the order changes through services/transitions.py.
@@ -7,8 +8,8 @@ the order changes through services/transitions.py.
 from __future__ import annotations
 
 from botimpay.clock import Clock
-from botimpay.domain import ledger
 from botimpay.domain.order import OrderStatus, Settle
+from botimpay.services import sharing
 from botimpay.services.transitions import apply_event, write_retrying
 from botimpay.store import ledger_repo, orders_repo
 from botimpay.store.connection import Connection
@@ -46,10 +47,9 @@ class SettlementService:
             order = await orders_repo.find_by_order_no(conn, order_no, for_update=True)
             if order is None or order.status is not OrderStatus.PAID_SUCCESS:
                 return 0
-            net = order.unsettled_net
             now = self.clock.now_ms()
-            if net.fils > 0:
-                entry = ledger.settlement_entry(order.order_no, order.payee_mid, net)
+            entry = await sharing.settlement_entry(conn, order)  # with each member's part
+            if entry is not None:
                 await ledger_repo.post(conn, entry, now)
             await apply_event(conn, order, Settle(), now)
             return 1

@@ -5,11 +5,13 @@ Optional fields are left out when empty; amounts are exact JSON numbers.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from botimpay.domain.order import Order, OrderStatus
 from botimpay.domain.refund import Refund, RefundStatus
 from botimpay.domain.scenes import PRODUCT_NAME
+from botimpay.domain.sharing import Share, info_list, shared_out
 from botimpay.protocol.money import Money
 
 _EMPTY_ACCESSORY: dict[str, dict[str, Any]] = {
@@ -17,21 +19,6 @@ _EMPTY_ACCESSORY: dict[str, dict[str, Any]] = {
     "goodsDetail": {},
     "terminalDetail": {},
 }
-
-
-def _sharing_info(params: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    infos: list[dict[str, Any]] = []
-    for item in params:
-        info: dict[str, Any] = {
-            "sharingIdentitySeqId": item["sharingIdentitySeqId"],
-            "sharingMemo": item["sharingMemo"],
-            "sharingAmount": item["sharingAmount"],
-        }
-        identity = str(item.get("sharingIdentity", ""))
-        if item.get("sharingIdentityType") == "MEMBER_ID" and identity.isdigit():
-            info["sharingMid"] = identity
-        infos.append(info)
-    return infos
 
 
 def acquire_order(order: Order) -> dict[str, Any]:
@@ -62,11 +49,12 @@ def acquire_order(order: Order) -> dict[str, Any]:
     }
     wire.update({name: value for name, value in optional.items() if value is not None})
     if details.get("sharingParamList"):
-        wire["sharingInfoList"] = _sharing_info(details["sharingParamList"])
+        wire["sharingInfoList"] = info_list(details["sharingParamList"], order.payee_fee)
     if details.get("promotionInfoList"):
         wire["promotionInfoList"] = details["promotionInfoList"]
     if order.is_paid and order.payee_fee is not None and order.paid_time is not None:
         settlement = order.settlement_amount or order.total
+        settlement -= shared_out(details.get("sharingParamList") or [], order.payee_fee)
         wire["paymentInfo"] = {
             "paidAmount": order.total.to_wire(),
             "paidTime": order.paid_time,
@@ -78,6 +66,8 @@ def acquire_order(order: Order) -> dict[str, Any]:
         }
         if order.payer_mid is None:
             del wire["paymentInfo"]["payerMid"]
+        if details.get("cardInfo"):
+            wire["paymentInfo"]["cardInfo"] = details["cardInfo"]  # card payments only
     if order.status is OrderStatus.FAILURE:
         wire["failCode"] = order.fail_code
         wire["failDes"] = order.fail_des
@@ -104,14 +94,23 @@ def refund_order(refund: Refund, order: Order) -> dict[str, Any]:
         "reserved": refund.reserved,
     }
     wire.update({name: value for name, value in optional.items() if value is not None})
+    if refund.details and refund.details.get("sharingInfoList"):  # services/sharing.py
+        wire["refundSharingAmount"] = bool(refund.details.get("refundSharingAmount"))
+        wire["sharingInfoList"] = refund.details["sharingInfoList"]
     if refund.status is RefundStatus.FAILURE:
         wire["failCode"] = refund.fail_code
         wire["failDes"] = refund.fail_des
     return wire
 
 
-def refund_summary(order: Order) -> dict[str, Any]:
-    return {
+def refund_summary(order: Order, shares: Sequence[Share] = ()) -> dict[str, Any]:
+    summary: dict[str, Any] = {
         "acquireAmount": order.total.to_wire(),
         "remainRefundAmount": (order.total - order.refunded).to_wire(),
     }
+    if shares:  # the reference's sample spells the member id key "memeberId"
+        summary["sharingRemainRefundInfoList"] = [
+            {"remainRefundAmount": (s.amount - s.refunded).to_wire(), "memeberId": s.member_id}
+            for s in shares
+        ]
+    return summary

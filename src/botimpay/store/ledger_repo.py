@@ -14,11 +14,19 @@ from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from botimpay.domain.invoice import FeeSum
 from botimpay.domain.ledger import AccountKind, AccountRef, Entry, LedgerError
 from botimpay.domain.ledger import InsufficientFunds as InsufficientFunds  # raised by post()
 from botimpay.protocol.money import Money
 from botimpay.store.connection import Connection
-from botimpay.store.tables import accounts, ledger_transactions, members, merchants, postings
+from botimpay.store.tables import (
+    accounts,
+    ledger_transactions,
+    members,
+    merchants,
+    orders,
+    postings,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,3 +337,37 @@ async def daily_flows(
         .group_by(window.c.day, window.c.kind, accounts.c.kind)
     )
     return [DailyFlow(int(r.day), r.kind, r.account_kind, Money(int(r.total))) for r in rows]
+
+
+# --- The monthly fee invoice (read only) -----------------------------------------------
+
+
+async def merchant_fee_sums(
+    conn: Connection, partner_id: str, start_ms: int, end_ms: int
+) -> list[FeeSum]:
+    """The fee postings (FEE_INCOME legs) of merchant `partner_id`'s orders whose entry
+    (a payment's fee, a refund's or chargeback's returned share) is dated in
+    [start_ms, end_ms): how many and their sum, per entry kind."""
+    rows = await conn.execute(
+        select(
+            ledger_transactions.c.kind,
+            func.count(postings.c.id).label("legs"),
+            func.sum(postings.c.amount_fils).label("total"),
+        )
+        .select_from(
+            ledger_transactions.join(
+                postings, postings.c.transaction_id == ledger_transactions.c.id
+            )
+            .join(accounts, accounts.c.id == postings.c.account_id)
+            .join(orders, orders.c.order_no == ledger_transactions.c.order_no)
+        )
+        .where(
+            ledger_transactions.c.created_at >= start_ms,
+            ledger_transactions.c.created_at < end_ms,
+            accounts.c.kind == AccountKind.FEE_INCOME.value,
+            orders.c.partner_id == partner_id,
+        )
+        .group_by(ledger_transactions.c.kind)
+        .order_by(ledger_transactions.c.kind)
+    )
+    return [FeeSum(r.kind, int(r.legs), Money(int(r.total))) for r in rows]

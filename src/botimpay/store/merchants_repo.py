@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Row, bindparam, delete, func, insert, select, update
 
-from botimpay.domain.merchant import Merchant, MerchantStatus
+from botimpay.domain.merchant import Merchant, MerchantStatus, scenes_text
 from botimpay.store import jsonfield
 from botimpay.store.connection import Connection
 from botimpay.store.database import Database
@@ -41,6 +41,7 @@ def _merchant(row: Row[Any]) -> Merchant:
         fee_rate=Decimal(row.fee_rate),
         ip_whitelist=tuple(jsonfield.loads(row.ip_whitelist)),
         default_notify_url=row.default_notify_url,
+        scenes=frozenset(row.scenes.split(",")),
     )
 
 
@@ -62,10 +63,19 @@ async def insert_merchant(
             gateway_private_key=gateway_private_key,
             gateway_public_key=gateway_public_key,
             default_notify_url=merchant.default_notify_url,
+            scenes=scenes_text(merchant.scenes),
             created_at=now_ms,
             updated_at=now_ms,
         )
     )
+
+
+async def onboarded_at(conn: Connection, partner_id: str) -> int | None:
+    """When the merchant was added (epoch milliseconds), if it exists."""
+    found = await conn.scalar(
+        select(merchants.c.created_at).where(merchants.c.partner_id == partner_id)
+    )
+    return None if found is None else int(found)
 
 
 async def exists(conn: Connection, partner_id: str) -> bool:
@@ -198,5 +208,28 @@ async def set_default_notify_url(
         update(merchants)
         .where(merchants.c.partner_id == partner_id)
         .values(default_notify_url=url, updated_at=now_ms, revision=merchants.c.revision + 1)
+    )
+    return bool(result.rowcount)
+
+
+async def update_settings(
+    conn: Connection,
+    partner_id: str,
+    now_ms: int,
+    *,
+    name: str | None = None,
+    fee_rate: Decimal | None = None,
+    scenes: frozenset[str] | None = None,
+) -> bool:
+    """Changes the settings given (None leaves one as it is) and bumps the revision."""
+    values: dict[str, Any] = {"updated_at": now_ms, "revision": merchants.c.revision + 1}
+    if name is not None:
+        values["name"] = name
+    if fee_rate is not None:
+        values["fee_rate"] = str(fee_rate)
+    if scenes is not None:
+        values["scenes"] = scenes_text(scenes)
+    result = await conn.execute(
+        update(merchants).where(merchants.c.partner_id == partner_id).values(**values)
     )
     return bool(result.rowcount)

@@ -6,12 +6,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Subquery, Table, and_, func, select
+from sqlalchemy import Subquery, Table, and_, func, select, union_all
 
 from botimpay.domain.ledger import AccountKind, EntryKind
 from botimpay.domain.refund import RefundStatus
 from botimpay.store.connection import Connection
-from botimpay.store.tables import accounts, ledger_transactions, orders, postings, refunds
+from botimpay.store.tables import (
+    accounts,
+    chargebacks,
+    ledger_transactions,
+    orders,
+    postings,
+    refunds,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,15 +135,18 @@ async def orders_with_wrong_entries(
 
 
 def _posted_per_order(
-    entry_kind: EntryKind, account_kinds: tuple[AccountKind, ...], label: str
+    entry_kind: EntryKind | tuple[EntryKind, ...],
+    account_kinds: tuple[AccountKind, ...],
+    label: str,
 ) -> Subquery:
     """Per order: the sum posted by `entry_kind` entries to accounts of `account_kinds`."""
+    entry_kinds = entry_kind if isinstance(entry_kind, tuple) else (entry_kind,)
     return (
         select(ledger_transactions.c.order_no, func.sum(postings.c.amount_fils).label(label))
         .join(postings, postings.c.transaction_id == ledger_transactions.c.id)
         .join(accounts, accounts.c.id == postings.c.account_id)
         .where(
-            ledger_transactions.c.kind == entry_kind.value,
+            ledger_transactions.c.kind.in_([kind.value for kind in entry_kinds]),
             accounts.c.kind.in_([kind.value for kind in account_kinds]),
         )
         .group_by(ledger_transactions.c.order_no)
@@ -146,9 +156,12 @@ def _posted_per_order(
 
 async def payments_credited_wrongly(conn: Connection, limit: int) -> list[tuple[str, int, int]]:
     """(order no, total, credited) where a payment did not credit the merchant (amount less
-    fee) and the fee account (the fee) with the order's total between them."""
+    fee), the fee account (the fee) and sharing members (their shares) with the order's
+    total between them."""
     credit = _posted_per_order(
-        EntryKind.PAYMENT, (AccountKind.MERCHANT_PENDING, AccountKind.FEE_INCOME), "credited"
+        EntryKind.PAYMENT,
+        (AccountKind.MERCHANT_PENDING, AccountKind.FEE_INCOME, AccountKind.SHARING_PENDING),
+        "credited",
     )
     rows = await conn.execute(
         select(orders.c.order_no, orders.c.total_fils, credit.c.credited)
@@ -161,14 +174,27 @@ async def payments_credited_wrongly(conn: Connection, limit: int) -> list[tuple[
 
 async def refunds_out_of_step(conn: Connection, limit: int) -> list[tuple[str, int, int, int]]:
     """(order no, refunded, returned by the ledger, booked as refunds) where an order's
-    refunded amount differs from its refund entries or its successful refund rows."""
+    refunded amount differs from its refund, chargeback and VOID entries or its
+    successful refund, chargeback and VOID rows."""
     returned = _posted_per_order(
-        EntryKind.REFUND, (AccountKind.MEMBER_WALLET, AccountKind.CARD_CLEARING), "returned"
+        (EntryKind.REFUND, EntryKind.CHARGEBACK, EntryKind.VOID),
+        (AccountKind.MEMBER_WALLET, AccountKind.CARD_CLEARING),
+        "returned",
     )
+    rows_booked = union_all(
+        select(refunds.c.origin_order_no.label("order_no"), refunds.c.amount_fils).where(
+            refunds.c.status == RefundStatus.SUCCESS.value
+        ),
+        select(chargebacks.c.order_no, chargebacks.c.amount_fils).where(
+            chargebacks.c.status == "SUCCESS"
+        ),
+    ).subquery()
     booked = (
-        select(refunds.c.origin_order_no, func.sum(refunds.c.amount_fils).label("booked"))
-        .where(refunds.c.status == RefundStatus.SUCCESS.value)
-        .group_by(refunds.c.origin_order_no)
+        select(
+            rows_booked.c.order_no.label("origin_order_no"),
+            func.sum(rows_booked.c.amount_fils).label("booked"),
+        )
+        .group_by(rows_booked.c.order_no)
         .subquery()
     )
     returned_fils = func.coalesce(returned.c.returned, 0)

@@ -55,7 +55,14 @@ merchants = Table(
     Column("revision", BigInteger, nullable=False, server_default=text("1")),
     # used when an order or refund names no notifyUrl (the console's Developers page)
     Column("default_notify_url", String(200)),
+    # the scenes it may place orders in, sorted, comma-separated (0011); inserts name them
+    Column("scenes", String(200), nullable=False, server_default=text("'DYNQR,JSAPI'")),
     CheckConstraint("status IN ('ACTIVE', 'DISABLED')", name="status"),
+    CheckConstraint(
+        "scenes <> '' AND scenes NOT LIKE '% %' AND scenes NOT LIKE ',%' "
+        "AND scenes NOT LIKE '%,' AND scenes NOT LIKE '%,,%'",
+        name="scenes_well_formed",
+    ),
 )
 
 merchant_keys = Table(
@@ -273,6 +280,29 @@ refunds = Table(
     ),
 )
 Index("ix_refunds_origin_order_no", refunds.c.origin_order_no)
+
+# Each sharing member's share of an order, its fee and what refunds took back (0012).
+order_shares = Table(
+    "order_shares",
+    metadata,
+    Column("order_no", String(32), ForeignKey("orders.order_no"), primary_key=True),
+    Column("seq_id", Integer, primary_key=True),
+    Column("member_id", String(20), nullable=False),
+    Column("memo", String(128), nullable=False),
+    Column("amount_fils", BigInteger, nullable=False),
+    Column("withhold_fee", Boolean, nullable=False),
+    Column("fee_fils", BigInteger, nullable=False),
+    Column("refunded_fils", BigInteger, nullable=False),
+    Column("fee_refunded_fils", BigInteger, nullable=False),
+    CheckConstraint("amount_fils > 0", name="amount_positive"),
+    CheckConstraint("fee_fils >= 0 AND fee_fils <= amount_fils", name="fee_range"),
+    CheckConstraint("fee_refunded_fils >= 0 AND fee_refunded_fils <= fee_fils", name="fee_back"),
+    CheckConstraint(
+        "refunded_fils >= 0 AND amount_fils - fee_fils - refunded_fils + fee_refunded_fils >= 0",
+        name="not_over_refunded",
+    ),
+)
+Index("ix_order_shares_member_id", order_shares.c.member_id)
 # queryRefundOrderPage (0015): one merchant's window newest first, with the status and
 # device filters in the index too, so a filtered count or page never reads the table.
 Index(
@@ -283,6 +313,34 @@ Index(
     refunds.c.status,
     refunds.c.device_id,
 )
+
+# Sandbox chargebacks and VOIDs of paid orders, each with its ledger entry (0013).
+chargebacks = Table(
+    "chargebacks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("chargeback_no", String(32), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),
+    Column("partner_id", String(12), ForeignKey("merchants.partner_id"), nullable=False),
+    Column("order_no", String(32), ForeignKey("orders.order_no"), nullable=False),
+    Column("merchant_ref", String(64)),
+    Column("status", String(16), nullable=False),
+    Column("amount_fils", BigInteger, nullable=False),
+    Column("fee_returned_fils", BigInteger, nullable=False),
+    Column("case_type", String(200)),
+    Column("notify_url", String(200)),
+    Column("fail_code", String(64)),
+    Column("fail_des", String(200)),
+    Column("created_at", BigInteger, nullable=False),
+    UniqueConstraint("partner_id", "merchant_ref", name="uq_chargebacks_partner_merchant_ref"),
+    CheckConstraint("kind IN ('CHARGEBACK', 'VOID')", name="kind"),
+    CheckConstraint("status IN ('SUCCESS', 'FAILURE')", name="status"),
+    CheckConstraint("amount_fils > 0", name="amount_positive"),
+    CheckConstraint(
+        "fee_returned_fils >= 0 AND fee_returned_fils <= amount_fils", name="fee_share"
+    ),
+)
+Index("ix_chargebacks_order_no", chargebacks.c.order_no)
 
 notifications = Table(
     "notifications",
@@ -308,7 +366,7 @@ notifications = Table(
     # "LATE 1500ms"), and until when (real ms) its first attempt may be held back
     Column("fault", String(64)),
     Column("held_until", BigInteger),
-    CheckConstraint("kind IN ('PAYMENT', 'REFUND')", name="kind"),
+    CheckConstraint("kind IN ('PAYMENT', 'REFUND', 'CHARGEBACK', 'VOID')", name="kind"),
     CheckConstraint("status IN ('PENDING', 'DELIVERED', 'FAILED')", name="status"),
     CheckConstraint("attempts >= 0", name="attempts_non_negative"),
     CheckConstraint("round_start >= 0 AND round_start <= attempts", name="round_start_range"),
@@ -462,4 +520,14 @@ Index(
     orders.c.pay_scene_code,
     orders.c.created_at,
     orders.c.id,
+)
+
+# The merchant rate limit shared by every process and node (0016): verified requests per
+# (merchant, fixed window), window_start in epoch ms; see store/rate_limit_repo.py.
+rate_limit_windows = Table(
+    "rate_limit_windows",
+    metadata,
+    Column("partner_id", String(12), primary_key=True),
+    Column("window_start", BigInteger, primary_key=True),
+    Column("hits", Integer, nullable=False),
 )

@@ -23,7 +23,7 @@ from botimpay.web.state import AppState
 def _refund_body(result: RefundResult) -> dict[str, Any]:
     return {
         "refundOrder": refund_order(result.refund, result.order),
-        "refundSummary": refund_summary(result.order),
+        "refundSummary": refund_summary(result.order, result.shares),
     }
 
 
@@ -35,6 +35,7 @@ async def _place_order(
         biz,
         request_time,
         default_notify_url=auth.merchant.default_notify_url,
+        merchant=auth.merchant,
     )
     body: dict[str, Any] = {"acquireOrder": acquire_order(placed.order)}
     if placed.token_url is not None:

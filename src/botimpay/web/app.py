@@ -31,6 +31,7 @@ from botimpay.web import (
     landing,
     qr,
     sandbox_api,
+    sandbox_chargebacks,
     sandbox_faults,
     sandbox_testplan,
 )
@@ -110,6 +111,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> MerchantApiFas
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await state.authenticator.rate_limiter.close()
             await state.db.dispose()
             state.metrics.process_stopped()
 
@@ -134,6 +136,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> MerchantApiFas
         app.include_router(appshell.router)
         app.include_router(sandbox_api.router)
         app.include_router(sandbox_faults.router)
+        app.include_router(sandbox_chargebacks.router)
         app.include_router(sandbox_testplan.router)
         app.include_router(demo_shop.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -139,7 +139,12 @@ async def checkout(request: Request) -> Response:
                 },
             }
         )
-        placed = await state.orders.place(DEMO_PARTNER_ID, biz, now)
+        demo = await state.authenticator.load(DEMO_PARTNER_ID)
+        if demo is None:
+            return error(
+                503, "DEMO_UNAVAILABLE", "The demo merchant is not set up (botimpay init)."
+            )
+        placed = await state.orders.place(DEMO_PARTNER_ID, biz, now, merchant=demo.merchant)
     except (ValidationError, BotimpayError) as exc:
         return error(503, "DEMO_UNAVAILABLE", f"The demo merchant could not place the order: {exc}")
     if placed.token_url is None:

@@ -99,11 +99,25 @@ def _operation(op: Operation, request: JsonSchemaValue, response: JsonSchemaValu
         "operationId": _operation_id(op),
         "parameters": _HEADERS,
         "requestBody": {"required": True, "content": {"application/json": {"schema": request}}},
-        "responses": {
-            "200": {
-                "description": "Signed envelope",
-                "content": {"application/json": {"schema": response}},
-            }
+        "responses": {"200": _success(op, response)},
+    }
+
+
+def _success(op: Operation, envelope: JsonSchemaValue) -> dict[str, Any]:
+    """A signed envelope; for a download, the signed file, or the envelope of a refusal."""
+    if op.file_media_type is None:
+        return {
+            "description": "Signed envelope",
+            "content": {"application/json": {"schema": envelope}},
+        }
+    return {
+        "description": (
+            f"The file itself ({op.file_media_type}, Content-Disposition names it, `sign` "
+            "signs its bytes); a refusal is the signed JSON envelope"
+        ),
+        "content": {
+            op.file_media_type: {"schema": {"type": "string", "format": "binary"}},
+            "application/json": {"schema": envelope},
         },
     }
 

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import orjson
 
@@ -21,6 +20,7 @@ from botimpay.domain.inputs import refuse_unknown_fields
 from botimpay.errors import ApiError, BotimpayError, InvalidParameter
 from botimpay.protocol.codes import ResponseCode
 from botimpay.services.auth import MerchantAuth
+from botimpay.web.operation import Reply
 from botimpay.web.state import AppState
 
 MOCK_HEADER = "botimpay-mock-response"
@@ -40,7 +40,7 @@ class Outcome:
     """What running a call under a fault produced: the handler's result (None when the
     fault answers instead) and whether to drop the connection without an answer."""
 
-    result: dict[str, Any] | None
+    result: Reply | None
     drop: bool = False
 
 
@@ -91,7 +91,7 @@ async def pick(
     return None if armed is None else armed.spec
 
 
-async def run(fault: FaultSpec | None, handler: Callable[[], Awaitable[dict[str, Any]]]) -> Outcome:
+async def run(fault: FaultSpec | None, handler: Callable[[], Awaitable[Reply]]) -> Outcome:
     """Runs the call's handler as `fault` says. Raises Injected for an answer fault."""
     if fault is None:
         return Outcome(await handler())

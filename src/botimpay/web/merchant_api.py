@@ -6,6 +6,9 @@ bizContent model → use case. Every request under /sgs/api/, whatever its metho
 is answered here (web/fast_path.py adapts it to an ApiCall): HTTP 200 with the
 envelope, signed with the merchant's gateway key whenever the merchant is known.
 A method other than POST or an unknown path is 404 SERVICE_NOT_AVAILABLE.
+A download (getOrderStatement) succeeds with the file itself: a handler returning a
+RawAnswer is answered with its bytes, media type and Content-Disposition (signed
+too); every refusal stays the signed envelope.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ from botimpay.web import (
     faulting,
 )
 from botimpay.web.body import parse_json_object
-from botimpay.web.operation import Operation
+from botimpay.web.operation import Operation, RawAnswer, Reply
 from botimpay.web.security import NEUTRAL_HEADERS
 from botimpay.web.state import AppState
 
@@ -136,11 +139,11 @@ class Answer:
 
 async def _run_call(
     state: AppState, call: ApiCall, operation: Operation, seen: _Seen
-) -> tuple[dict[str, Any] | None, bool]:
+) -> tuple[Reply | None, bool]:
     """Authentication to use case; the result, and whether to drop the connection."""
     auth = seen.auth = await _authenticate(state, call)
     seen.body = await call.body(state.settings.max_body_bytes)
-    state.authenticator.check(auth, call.client_ip, seen.body, call.headers.get("sign"))
+    await state.authenticator.check(auth, call.client_ip, seen.body, call.headers.get("sign"))
     seen.verified = True
     envelope: Envelope = _validate(Envelope, parse_json_object(seen.body), "")
     window = check_request_time(envelope.requestTime, state.clock.real_ms())
@@ -171,13 +174,16 @@ async def handle(state: AppState, call: ApiCall) -> Answer:
     seen = _Seen()
     operation = OPERATIONS_BY_PATH.get(call.path)
     drop = False
+    raw: RawAnswer | None = None
     try:
         if operation is None or call.method != "POST":
             seen.auth = await _merchant(state, _partner_id(call))  # only to sign the refusal
             raise ApiError(codes.SERVICE_NOT_AVAILABLE, _no_api(call, operation))
         result, drop = await _run_call(state, call, operation, seen)
         payload = b""
-        if not drop:
+        if isinstance(result, RawAnswer):  # a download: the file itself, not the envelope
+            raw, payload = result, result.content
+        elif not drop:
             assert result is not None
             status = result.get("acquireOrder", {}).get("status")
             seen.order_status = status if isinstance(status, str) else None
@@ -202,10 +208,12 @@ async def handle(state: AppState, call: ApiCall) -> Answer:
             seen.code = codes.INVALID_PARAMETER
             seen.detail = "a text value contains a character that cannot be stored"
             payload = encode_response(codes.INVALID_PARAMETER, trace_code=trace, detail=seen.detail)
-    headers = [*_ANSWER_HEADERS, (b"content-length", str(len(payload)).encode())]
+    headers = [*(_ANSWER_HEADERS if raw is None else _raw_headers(raw))]
+    headers.append((b"content-length", str(len(payload)).encode()))
     if seen.auth is not None:
         headers.append((b"sign", seen.auth.sign(payload).encode()))
-    record = _record(state, call, trace, received_at, started, seen, payload, drop=drop)
+    logged = payload if raw is None else _raw_note(raw)
+    record = _record(state, call, trace, received_at, started, seen, logged, drop=drop)
     state.metrics.api.observe(
         None if operation is None else operation.path,
         None if drop else seen.code,
@@ -281,3 +289,19 @@ def _refusal(
 
 
 _ANSWER_HEADERS = ((b"content-type", JSON_UTF8.encode()), *NEUTRAL_HEADERS)
+
+
+def _raw_headers(raw: RawAnswer) -> list[tuple[bytes, bytes]]:
+    """A file's headers: its media type and `attachment; filename=...` (as the reference
+    writes it, unquoted), then the same neutral headers as every answer."""
+    disposition = f"attachment; filename={raw.file_name}"
+    return [
+        (b"content-type", raw.media_type.encode("latin-1")),
+        (b"content-disposition", disposition.encode("latin-1")),
+        *NEUTRAL_HEADERS,
+    ]
+
+
+def _raw_note(raw: RawAnswer) -> bytes:
+    """What the request log keeps of a file answer: its name and size, not its bytes."""
+    return f"[{raw.media_type} {raw.file_name}, {len(raw.content)} bytes]".encode()

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
 
 from botimpay.domain.payment import CardOutcome, Method
-from botimpay.errors import CheckoutRefused
+from botimpay.errors import BotimpayError, CheckoutRefused
 from botimpay.services.payments import TEST_CARD, Card, token_from_url
 from botimpay.services.views import acquire_order
 from botimpay.web.body import parse_json_object, read_body
@@ -101,7 +101,24 @@ async def advance(request: Request) -> WireJSONResponse:
     )
 
 
-@router.post("/settle", summary="Settle every paid order now")
+class SettleRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    orderNo: str | None = Field(default=None, min_length=1, max_length=32)
+
+
+@router.post("/settle", summary="Settle every paid order now, or one (orderNo)")
 async def settle(request: Request) -> WireJSONResponse:
-    settled = await state_of(request).settlement.settle_all()
-    return WireJSONResponse({"settled": settled})
+    """`{}` (or no body) settles every paid order; `{"orderNo": ...}` that order alone,
+    if it is PAID_SUCCESS (`settled` is then 1, else 0)."""
+    state = state_of(request)
+    try:
+        raw = await read_body(request, state.settings.max_body_bytes)
+        body = SettleRequest.model_validate(parse_json_object(raw) if raw.strip() else {})
+    except ValidationError as exc:
+        return sandbox_error(400, "INVALID_PARAMETER", str(exc.errors(include_url=False)[:3]))
+    except BotimpayError as exc:  # the body reader's InvalidParameter
+        return sandbox_error(400, "INVALID_PARAMETER", str(exc))
+    if body.orderNo is not None:
+        return WireJSONResponse({"settled": await state.settlement.settle(body.orderNo)})
+    return WireJSONResponse({"settled": await state.settlement.settle_all()})

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from botimpay_sdk import AcquireOrder, Money
+from botimpay_sdk import AcquireOrder, Money, SharingInfo
 from pydantic import BaseModel, ConfigDict, Field
 
 from botimpay.protocol.fields import Timestamp
@@ -77,11 +77,21 @@ class RefundOrderOut(Strict):
     reserved: str | None = None
     failCode: str | None = None
     failDes: str | None = None
+    refundSharingAmount: bool | None = None
+    sharingInfoList: list[SharingInfo] | None = None  # what this refund took per member
+
+
+class SharingRemainOut(Strict):
+    """What a sharing member can still give back (order-refund-query.mdx's sample spelling)."""
+
+    remainRefundAmount: Money
+    memeberId: str
 
 
 class RefundSummaryOut(Strict):
     acquireAmount: Money
     remainRefundAmount: Money
+    sharingRemainRefundInfoList: list[SharingRemainOut] | None = None
 
 
 class RefundBody(Strict):

@@ -17,6 +17,7 @@ from botimpay.services.faults import FaultService
 from botimpay.services.merchants import MerchantService
 from botimpay.services.orders import OrderService
 from botimpay.services.payments import PaymentService
+from botimpay.services.rate_limits import shared_limiter
 from botimpay.services.refunds import RefundService
 from botimpay.services.request_log import RequestLog, Retention
 from botimpay.services.sandbox import SandboxClock
@@ -59,7 +60,7 @@ class AppState:
             clock=clock,
             authenticator=Authenticator(
                 db,
-                RateLimiter(settings.rate_limit),
+                shared_limiter(settings, db.url) or RateLimiter(settings.rate_limit),
                 RateLimiter(settings.auth_failure_rate, burst=5 * settings.auth_failure_rate),
                 sandbox=settings.is_sandbox,
                 clock=clock,

@@ -1,0 +1,1 @@
+"""Sandbox chargebacks and VOIDs: notifications, ledger, refusals, CLI."""

@@ -1,0 +1,1 @@
+"""acquire2/download/getOrderStatement and getInvoice over HTTP."""
