@@ -8,7 +8,7 @@ around them.
 Orders are bulk-loaded as bench.console_orders loads them (bench.scale's rows, split
 between two merchants, created_at 250 ms apart: each merchant's 500k orders span
 about 1.5 days), then REFUNDS refund orders of the second merchant's orders. The
-refund pages use migration 0015's index of the same shape on refunds.
+refund pages use migration 0014's index of the same shape on refunds.
 
     python -m bench.query_pages [--orders 1000000] [--db URL]
 

@@ -7,7 +7,7 @@ The offset is walked in the (partner_id, created_at, id, status, device_id) inde
 PostgreSQL once the table is vacuumed), and only the page's own rows are read in full.
 Every scan is bounded by the required date window, the index's second column; a status
 or device filter is checked on the index entries the window holds, never on the table
-(migration 0015). The count walks the same index range.
+(migration 0014). The count walks the same index range.
 """
 
 from __future__ import annotations

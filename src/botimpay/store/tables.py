@@ -303,7 +303,7 @@ order_shares = Table(
     ),
 )
 Index("ix_order_shares_member_id", order_shares.c.member_id)
-# queryRefundOrderPage (0015): one merchant's window newest first, with the status and
+# queryRefundOrderPage (0014): one merchant's window newest first, with the status and
 # device filters in the index too, so a filtered count or page never reads the table.
 Index(
     "ix_refunds_partner_id_created_at_id_status_device_id",
@@ -504,7 +504,7 @@ Index("ix_console_sessions_user_id", console_sessions.c.user_id)
 # them. A merchantOrderNo is found merchant by merchant through
 # uq_orders_partner_merchant_order_no: an index of its own (random inserts) cost more.
 Index("ix_orders_created_at_id", orders.c.created_at, orders.c.id)
-# One merchant's orders (the console's list and queryOrderPage, 0015): status and device
+# One merchant's orders (the console's list and queryOrderPage, 0014): status and device
 # ride along so queryOrderPage's filters are checked in the index, never in the table.
 Index(
     "ix_orders_partner_id_created_at_id_status_device_id",
@@ -522,7 +522,7 @@ Index(
     orders.c.id,
 )
 
-# The merchant rate limit shared by every process and node (0016): verified requests per
+# The merchant rate limit shared by every process and node (0015): verified requests per
 # (merchant, fixed window), window_start in epoch ms; see store/rate_limit_repo.py.
 rate_limit_windows = Table(
     "rate_limit_windows",

@@ -6,8 +6,8 @@ device. The (partner_id, created_at, id) indexes of 0008 and 0010 become
 from the index alone (at 1M orders a status filter went from ~450 ms to the unfiltered
 query's ~40 ms on SQLite); the console's merchant list uses the same index's prefix.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-01 03:10:00
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0015"
-down_revision = "0014"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

@@ -10,8 +10,8 @@ ms a hit on this machine). On SQLite the same table is created in a side file
 (`<db>-ratelimit`) for `serve --workers N`; the main file's table stays empty, for the
 schema's sake.
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-01 03:40:00
 """
 
@@ -20,8 +20,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016"
-down_revision = "0015"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
