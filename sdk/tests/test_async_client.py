@@ -36,10 +36,19 @@ def test_same_public_methods_and_signatures() -> None:
             if not name.startswith("_") and name not in ("close", "aclose")
         }
 
+    def iterator_as_sync(signature: inspect.Signature) -> inspect.Signature:
+        returns = str(signature.return_annotation)
+        return signature.replace(return_annotation=returns.removeprefix("Async"))
+
     sync_methods, async_methods = public(Client), public(AsyncClient)
-    assert sync_methods == async_methods
-    for name in async_methods:
-        if name != "parse_notification":
+    assert sync_methods.keys() == async_methods.keys()
+    for name, signature in async_methods.items():
+        if name.startswith("iter_"):  # page iterators: Iterator[X] and AsyncIterator[X]
+            assert str(signature.return_annotation).startswith("AsyncIterator["), name
+            assert iterator_as_sync(signature) == sync_methods[name], name
+        else:
+            assert signature == sync_methods[name], name
+        if name != "parse_notification" and not name.startswith("iter_"):
             assert inspect.iscoroutinefunction(getattr(AsyncClient, name)), name
 
 

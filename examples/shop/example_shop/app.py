@@ -63,7 +63,7 @@ class Shop:
         self.store = store
         self.client = client
         self.resolver = Resolver(client, store)
-        self.cashier = Cashier(settings)
+        self.cashier = Cashier(client)
         self.templates = Jinja2Templates(directory=HERE / "templates")
         parts = urlsplit(settings.gateway_url)
         self.gateway_origin = f"{parts.scheme}://{parts.netloc}"
@@ -308,7 +308,6 @@ def create_app(settings: Settings, *, client: AsyncClient | None = None) -> Star
         yield
         await shop.resolver.aclose()
         await shop.client.aclose()
-        await shop.cashier.aclose()
 
     routes = [
         Route("/", shop.index),

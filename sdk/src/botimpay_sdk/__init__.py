@@ -40,6 +40,18 @@ if typing.TYPE_CHECKING:  # at run time, __getattr__ below imports these on firs
         parse_notification,
     )
     from botimpay_sdk._qr import qr_png, qr_svg
+    from botimpay_sdk._reports import (
+        BalanceEntry,
+        CashierPayer,
+        DownloadedFile,
+        MemberBalance,
+        OrderPage,
+        OrderPageItem,
+        OrderPagePaymentInfo,
+        OrderPayer,
+        RefundPage,
+        SortPageParam,
+    )
     from botimpay_sdk._requests import (
         AccessoryContent,
         AmountDetail,
@@ -72,16 +84,24 @@ __all__ = [
     "AmountDetail",
     "ApiError",
     "AsyncClient",
+    "BalanceEntry",
+    "CashierPayer",
     "Client",
     "Clock",
     "ConfigError",
+    "DownloadedFile",
     "GoodsDetail",
     "HeaderTypes",
     "HttpStatusError",
     "InteractionParams",
     "InvalidRequestError",
+    "MemberBalance",
     "Money",
     "Notification",
+    "OrderPage",
+    "OrderPageItem",
+    "OrderPagePaymentInfo",
+    "OrderPayer",
     "OrderStatus",
     "Pacing",
     "PayScene",
@@ -95,6 +115,7 @@ __all__ = [
     "PublicKeyTypes",
     "RefundNotification",
     "RefundOrder",
+    "RefundPage",
     "RefundRequest",
     "RefundResult",
     "RefundStatus",
@@ -104,6 +125,7 @@ __all__ = [
     "SharingInfo",
     "SharingParam",
     "SignatureError",
+    "SortPageParam",
     "TerminalDetail",
     "TransportError",
     "UnresolvedOrderError",
@@ -117,7 +139,16 @@ __all__ = [
     "wire",
 ]
 
-_ON_FIRST_USE = ("_client", "_money", "_notifications", "_qr", "_requests", "_responses", "_scenes")
+_ON_FIRST_USE = (
+    "_client",
+    "_money",
+    "_notifications",
+    "_qr",
+    "_reports",
+    "_requests",
+    "_responses",
+    "_scenes",
+)
 """The private modules that define the names imported under TYPE_CHECKING above."""
 
 

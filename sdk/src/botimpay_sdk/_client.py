@@ -1,7 +1,8 @@
 """`Client` and `AsyncClient`: thin sync and async shells over the shared flows.
 
 Each method builds its call in `_operations`, and runs the flow from `_flows`
-with blocking or async I/O. Nothing about the protocol lives here.
+with blocking or async I/O. Nothing about the protocol lives here. The reporting
+methods (pages, payer, balance, downloads) are mixed in from `_client_reports`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import httpx
 
 from botimpay_sdk import _flows
 from botimpay_sdk import _operations as ops
+from botimpay_sdk._client_reports import AsyncReports, SyncReports
 from botimpay_sdk._config import (
     Config,
     SystemClock,
@@ -133,7 +135,7 @@ class _BaseClient:
         return f"<{type(self).__name__} partner_id={self.partner_id!r} base_url={self.base_url!r}>"
 
 
-class Client(_BaseClient):
+class Client(_BaseClient, SyncReports):
     """Blocking client for the Botim Money acquiring API.
 
         with Client(partner_id="200000000888", private_key="merchant.pem",
@@ -289,7 +291,7 @@ class Client(_BaseClient):
         self.close()
 
 
-class AsyncClient(_BaseClient):
+class AsyncClient(_BaseClient, AsyncReports):
     """Async client for the Botim Money acquiring API; the same methods as
     `Client`, awaited, driven by the same protocol steps.
 

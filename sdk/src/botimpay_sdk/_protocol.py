@@ -45,6 +45,10 @@ class Call(Generic[T]):
     biz_content: Mapping[str, Any]
     parse: Callable[[Mapping[str, Any]], T]
     idempotent: bool
+    file: Callable[[httpx.Response], T] | None = None
+    """For the download endpoints: reads a success answer that is a file (a ZIP, a PDF)
+    rather than the JSON envelope; a refusal is still the envelope. Such a request goes
+    without Content-Language, as the official SDK's download path sends it."""
 
 
 def encode_request(config: Config, call: Call[Any]) -> httpx.Request:
@@ -52,12 +56,12 @@ def encode_request(config: Config, call: Call[Any]) -> httpx.Request:
     body = _json.dumps({"bizContent": call.biz_content, "requestTime": config.now_ms()})
     headers = {
         "Content-Type": "application/json",
-        "Accept": "application/json",
+        "Accept": "application/json" if call.file is None else "*/*",
         "Partner-Id": config.partner_id,
         "sign": sign(config.private_key, body),
         "User-Agent": config.user_agent,
     }
-    if config.language:
+    if config.language and call.file is None:
         headers["Content-Language"] = config.language
     return httpx.Request("POST", config.url(call.path), content=body, headers=headers)
 
@@ -72,6 +76,8 @@ def decode_reply(config: Config, call: Call[T], reply: httpx.Response | Exceptio
     signature = reply.headers.get("sign")
     if signature is not None and not verify(config.gateway_public_key, raw, signature):
         raise SignatureError(f"{call.path}: response sign does not verify")
+    if call.file is not None and not _is_json(reply):
+        return call.file(reply)  # the reference documents no sign on a file answer
     try:
         envelope = _envelope(call, raw)
     except ProtocolError as exc:
@@ -92,6 +98,11 @@ def decode_reply(config: Config, call: Call[T], reply: httpx.Response | Exceptio
     if not isinstance(body, dict):
         raise ProtocolError(f"{call.path}: success without a body object")
     return call.parse(body)
+
+
+def _is_json(reply: httpx.Response) -> bool:
+    media_type = str(reply.headers.get("content-type", "")).split(";")[0].strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")
 
 
 def _envelope(call: Call[Any], raw: bytes) -> dict[str, Any]:
