@@ -83,7 +83,7 @@ class QueryPages:
             total = await query_pages_repo.count_orders(conn, filt)
             rows: list[Any] = []
             if spec.offset < total:
-                rows = await query_pages_repo.order_page(conn, filt, spec.offset, spec.size)
+                rows = await query_pages_repo.order_page(conn, filt, spec.offset, spec.size, total)
         return Page(total, spec, rows)
 
     async def refunds(self, partner_id: str, biz: QueryRefundOrderPageBiz) -> Page[Refund]:
@@ -93,7 +93,7 @@ class QueryPages:
             total = await query_pages_repo.count_refunds(conn, filt)
             rows: list[Any] = []
             if spec.offset < total:
-                rows = await query_pages_repo.refund_page(conn, filt, spec.offset, spec.size)
+                rows = await query_pages_repo.refund_page(conn, filt, spec.offset, spec.size, total)
         return Page(total, spec, rows)
 
 
