@@ -117,13 +117,15 @@ def test_a_started_run_waits_for_the_next_new_order_with_its_faults_asleep(
     assert (failed.code, failed.msg) == ("500", "SYSTEM_ERROR")
 
 
-def test_a_decided_run_keeps_its_report_and_clears_its_faults(
-    gateway: Gateway, shop: Merchant
-) -> None:
-    run_id = start_run(gateway, shop.partner_id, "008", Decimal("0.5"))
+def _two_quick_queries_fail_the_run(
+    gateway: Gateway, shop: Merchant, case: str
+) -> tuple[str, str, dict[str, Any]]:
+    """A run of `case` failed by two queries 0 s apart (far below the 1-3 s, 2-6 s x 0.5,
+    allowed); its run id, order and final view."""
+    run_id = start_run(gateway, shop.partner_id, case, Decimal("0.5"))
     number = order_no()
     shop.place_order(merchantOrderNo=number).assert_ok()
-    for _ in range(2):  # two queries 0 s apart: far below the 1-3 s (2-6 s x 0.5) allowed
+    for _ in range(2):
         shop.call("acquire2/getOrder", {"merchantOrderNo": number})
     deadline = time.monotonic() + 15
     while (view := run_status(gateway, run_id))["status"] == "PENDING":
@@ -133,9 +135,31 @@ def test_a_decided_run_keeps_its_report_and_clears_its_faults(
     frequency = view["rules"][2]
     assert frequency["status"] == "FAIL"
     assert "is outside the allowed 1.00–3.00s" in frequency["evidence"], frequency
-    assert armed(gateway, shop.partner_id) == []
-    shop.call("acquire2/getOrder", {"merchantOrderNo": number}).assert_ok()
+    return run_id, number, view
+
+
+def test_a_decided_run_keeps_its_report_and_clears_its_faults(
+    gateway: Gateway, shop: Merchant
+) -> None:
+    run_id, number, view = _two_quick_queries_fail_the_run(gateway, shop, "005")
+    assert armed(gateway, shop.partner_id) == []  # 005's two failing cancels, unused
+    shop.call("acquire2/cancelOrder", {"merchantOrderNo": number}).assert_ok()
     time.sleep(0.5)  # more calls after the verdict change nothing
+    assert run_status(gateway, run_id) == view
+
+
+def test_a_case_that_fails_every_call_keeps_failing_its_order_after_the_verdict(
+    gateway: Gateway, shop: Merchant
+) -> None:
+    """008 promises every query fails: an integration polling once more after the
+    verdict still hears SYSTEM_ERROR for that order, and no other order does."""
+    run_id, number, view = _two_quick_queries_fail_the_run(gateway, shop, "008")
+    (fault,) = armed(gateway, shop.partner_id)
+    assert (fault["runId"], fault["merchantOrderNo"]) == (run_id, number)
+    assert shop.call("acquire2/getOrder", {"merchantOrderNo": number}).code == "500"
+    other = order_no()
+    shop.place_order(merchantOrderNo=other).assert_ok()
+    shop.call("acquire2/getOrder", {"merchantOrderNo": other}).assert_ok()
     assert run_status(gateway, run_id) == view
 
 

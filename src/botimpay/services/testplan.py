@@ -2,7 +2,9 @@
 grading it live from the request log, and the passive best-practice lint of recent orders.
 
 A run is graded when asked (`status`); once its report is final it is stored and
-the run's faults are cleared, so later calls of the order behave normally again.
+the run's faults are cleared, so later calls of the order behave normally again;
+except a case that fails every call of its kind (006, 008): that order's calls keep
+failing, as the case promises.
 Sandbox only: a production gateway refuses with SandboxOnly.
 """
 
@@ -195,9 +197,10 @@ class TestPlanService:
         report = testplan.grade(run.case_no, run.time_scale, now, calls, facts, attempts)
         if report.final:
             async with self.db.write() as conn:
-                if await testplan_repo.finish(
+                finished = await testplan_repo.finish(
                     conn, run.run_id, report.status.value, report.to_json(), now
-                ):
+                )
+                if finished and not _keeps_failing(run):
                     await faults_repo.clear(conn, run.partner_id, run_id=run.run_id)
                 else:  # another caller stored its verdict first: that one stands
                     stored = await testplan_repo.get(conn, run.run_id)
@@ -244,6 +247,15 @@ class TestPlanService:
                 if len(results) >= limit:
                     break
         return results
+
+
+def _keeps_failing(run: RunRow) -> bool:
+    """A case whose faults fail every call (006 every cancel, 008 every query) keeps
+    failing its order's calls after the verdict, as the case promises ("all requests
+    return failed"): an integration that retries once more must not see it succeed.
+    Its faults are bound to the run's order by then, so no other order is touched."""
+    arms = CASES[run.case_no].arms
+    return run.merchant_order_no is not None and bool(arms) and all(a.times is None for a in arms)
 
 
 async def _arm(
