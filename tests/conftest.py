@@ -8,6 +8,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -80,6 +81,24 @@ def gateway(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[G
         yield gw
     finally:
         gw.stop()
+
+
+@contextmanager
+def own_gateway(where: Path, backend_url: str | None, *extra_args: str) -> Iterator[Gateway]:
+    """A sandbox gateway, initialised and started, on a database of its own (for a module
+    that moves the business clock or counts every order); stopped and its database
+    dropped afterwards."""
+    databases = _fresh_database(backend_url, where)
+    url = next(databases)
+    gw = Gateway(db_url=url, port=free_port(), workdir=where, extra_args=list(extra_args))
+    gw.cli("init", "--db", url)
+    gw.start()
+    try:
+        yield gw
+    finally:
+        gw.stop()
+        for _ in databases:  # drops a PostgreSQL database
+            pass
 
 
 @pytest.fixture

@@ -19,8 +19,8 @@ from bench.scale import OrderRows, load_pg, load_sqlite
 
 from botimpay.store.database import normalize_url
 from botimpay.web.schemas_query_pages import OrderPageResponse, RefundPageResponse
-from tests.conftest import _fresh_database
-from tests.harness import ApiResponse, Gateway, Merchant, assert_invalid, free_port, now_ms
+from tests.conftest import own_gateway
+from tests.harness import ApiResponse, Gateway, Merchant, assert_invalid, now_ms
 from tests.refunds import advance, aed, body_of, decode, pay, place, refund_ok, settle_all
 
 ORDERS = "acquire2Query/queryOrderPage"
@@ -65,18 +65,8 @@ def numbers(body: dict[str, Any]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def gw(tmp_path_factory: pytest.TempPathFactory, backend_url: str | None) -> Iterator[Gateway]:
-    tmp = tmp_path_factory.mktemp("query-pages")
-    databases = _fresh_database(backend_url, tmp)
-    url = next(databases)
-    gateway = Gateway(db_url=url, port=free_port(), workdir=tmp)
-    gateway.cli("init", "--db", url)
-    gateway.start()
-    try:
+    with own_gateway(tmp_path_factory.mktemp("query-pages"), backend_url) as gateway:
         yield gateway
-    finally:
-        gateway.stop()
-        for _ in databases:
-            pass
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import _fresh_database
-from tests.harness import Gateway, Merchant, free_port
+from tests.conftest import own_gateway
+from tests.harness import Gateway, Merchant
 from tests.notify.receiver import receiver
 
 
@@ -15,22 +15,9 @@ from tests.notify.receiver import receiver
 def cb_gateway(
     tmp_path_factory: pytest.TempPathFactory, backend_url: str | None
 ) -> Iterator[Gateway]:
-    databases = _fresh_database(backend_url, tmp_path_factory.mktemp("cbdb"))
-    url = next(databases)
-    gw = Gateway(
-        db_url=url,
-        port=free_port(),
-        workdir=tmp_path_factory.mktemp("cbgw"),
-        extra_args=["--dispatch-interval-ms", "100"],
-    )
-    gw.cli("init", "--db", url)
-    gw.start()
-    try:
+    where = tmp_path_factory.mktemp("chargebacks")
+    with own_gateway(where, backend_url, "--dispatch-interval-ms", "100") as gw:
         yield gw
-    finally:
-        gw.stop()
-        for _ in databases:
-            pass
 
 
 @pytest.fixture(scope="package")

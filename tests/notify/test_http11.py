@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import time
 from collections.abc import Callable
 from types import TracebackType
 
@@ -194,7 +195,10 @@ async def test_connections_are_capped_and_requests_wait_for_one() -> None:
     client = httpx.AsyncClient(transport=KeepAliveTransport(max_connections=2))
     try:
         posts = [asyncio.create_task(client.post(url, content=b"{}")) for _ in range(5)]
-        await asyncio.sleep(0.2)
+        deadline = time.monotonic() + 10  # a busy CI machine may take a while to connect
+        while most < 2 and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.2)  # a third connection, were the cap broken, would be in by now
         assert most == 2
         release.set()
         assert [r.status_code for r in await asyncio.gather(*posts)] == [200] * 5

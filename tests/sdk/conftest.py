@@ -123,6 +123,22 @@ def api(request: pytest.FixtureRequest, make_api: Callable[..., Api]) -> Api:
     return make_api(request.param)
 
 
+@pytest.fixture(params=["sync", "async"])
+def kind(request: pytest.FixtureRequest) -> str:
+    """Which client a test drives: `Client` or `AsyncClient` (through `make_api`)."""
+    return str(request.param)
+
+
+def api_for(make_api: Callable[..., Api], kind: str, sdk: SdkMerchant) -> Api:
+    """A client of `kind` for another merchant than the session's `sdk_merchant`."""
+    return make_api(
+        kind,
+        partner_id=sdk.partner_id,
+        private_key=str(sdk.private_key_path),
+        gateway_public_key=str(sdk.gateway_public_key_path),
+    )
+
+
 def sandbox_pay(
     gateway: Gateway, *, order_no: str | None = None, token_url: str | None = None
 ) -> dict[str, Any]:

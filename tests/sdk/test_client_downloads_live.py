@@ -20,9 +20,9 @@ import httpx
 import pytest
 from botimpay_sdk import ApiError, DownloadedFile, codes
 
-from tests.conftest import _fresh_database
-from tests.harness import Gateway, Merchant, free_port
-from tests.sdk.conftest import Api, SdkMerchant, sandbox_pay, write_pems
+from tests.conftest import own_gateway
+from tests.harness import Gateway, Merchant
+from tests.sdk.conftest import Api, SdkMerchant, api_for, sandbox_pay, write_pems
 
 GULF = timezone(timedelta(hours=4))
 
@@ -41,18 +41,8 @@ class Setting:
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory: pytest.TempPathFactory, backend_url: str | None) -> Iterator[Gateway]:
     """This module's own gateway (it moves the clock); `make_api` uses it."""
-    tmp = tmp_path_factory.mktemp("sdk-downloads")
-    databases = _fresh_database(backend_url, tmp)
-    url = next(databases)
-    gw = Gateway(db_url=url, port=free_port(), workdir=tmp)
-    gw.cli("init", "--db", url)
-    gw.start()
-    try:
+    with own_gateway(tmp_path_factory.mktemp("sdk-downloads"), backend_url) as gw:
         yield gw
-    finally:
-        gw.stop()
-        for _ in databases:
-            pass
 
 
 @pytest.fixture(scope="module")
@@ -83,20 +73,6 @@ def setting(gateway: Gateway, tmp_path_factory: pytest.TempPathFactory) -> Setti
         merchant_order_no=placed["merchantOrderNo"],
         day=datetime.fromtimestamp(paid_time / 1000, UTC).astimezone(GULF).date(),
         now=datetime.fromtimestamp(moved.json()["now"] / 1000, UTC).astimezone(GULF),
-    )
-
-
-@pytest.fixture(params=["sync", "async"])
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-def api_for(make_api: Callable[..., Api], kind: str, sdk: SdkMerchant) -> Api:
-    return make_api(
-        kind,
-        partner_id=sdk.partner_id,
-        private_key=str(sdk.private_key_path),
-        gateway_public_key=str(sdk.gateway_public_key_path),
     )
 
 

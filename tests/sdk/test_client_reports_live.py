@@ -27,7 +27,7 @@ from botimpay_sdk import (
 
 from tests.api.test_order_payer import app_shell_scan
 from tests.harness import Gateway, Merchant, jsapi_order
-from tests.sdk.conftest import WALLET, Api, SdkMerchant, sandbox_pay, write_pems
+from tests.sdk.conftest import WALLET, Api, SdkMerchant, api_for, sandbox_pay, write_pems
 
 ORDERS = 25
 GULF = timezone(timedelta(hours=4))
@@ -79,20 +79,6 @@ def shop(gateway: Gateway, tmp_path_factory: pytest.TempPathFactory) -> Shop:
                 refunds.add(refund_no)
     sdk = write_pems(merchant, tmp_path_factory.mktemp("sdk-reports"))
     return Shop(sdk, frozenset(numbers), frozenset(paid), frozenset(on_device), frozenset(refunds))
-
-
-@pytest.fixture(params=["sync", "async"])
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-def api_for(make_api: Callable[..., Api], kind: str, sdk: SdkMerchant) -> Api:
-    return make_api(
-        kind,
-        partner_id=sdk.partner_id,
-        private_key=str(sdk.private_key_path),
-        gateway_public_key=str(sdk.gateway_public_key_path),
-    )
 
 
 def walk(api: Api, method: str, *args: Any, **kwargs: Any) -> list[Any]:
