@@ -149,8 +149,9 @@ class Bench:
         send_file(server.url, setup_file)
         setup_rps = len(existing) / (time.monotonic() - t0)
 
-        # placeOrder: every request a new merchantOrderNo (4x the untimed rate, at most floor)
-        n_place = math.ceil(min(floor_rps, max(1500.0, setup_rps * 4)) * d)
+        # placeOrder: every request a new merchantOrderNo (4x the untimed rate, at least 3,000/s
+        # and at most the floor: the untimed pass can run slow, the timed one must not run out)
+        n_place = math.ceil(min(floor_rps, max(3000.0, setup_rps * 4)) * d)
         place = record(
             "placeOrder",
             self.signed(
