@@ -7,6 +7,7 @@ there and runs it with the client's `_run`; nothing about the protocol lives her
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Collection, Iterator
 from datetime import date
 from typing import TypeVar
@@ -29,13 +30,13 @@ P = TypeVar("P", OrderPage, RefundPage)
 ITER_PAGE_SIZE = 100
 
 
-class SyncReports:
-    """The reporting methods of `Client`."""
+class SyncReports(ABC):
+    """The reporting methods of `Client` (which runs their flows)."""
 
     _config: Config
 
-    def _run(self, flow: _flows.Flow[T]) -> T:
-        raise NotImplementedError
+    @abstractmethod
+    def _run(self, flow: _flows.Flow[T]) -> T: ...
 
     def _call(self, call: Call[T]) -> T:
         return self._run(_flows.perform(self._config, call))
@@ -166,13 +167,14 @@ class SyncReports:
         return self._call(q.get_invoice(month, business_type, need_evict_cache))
 
 
-class AsyncReports:
-    """The reporting methods of `AsyncClient`; see `SyncReports` (`Client`) for each."""
+class AsyncReports(ABC):
+    """The reporting methods of `AsyncClient` (which runs their flows); see `SyncReports`
+    (`Client`) for each."""
 
     _config: Config
 
-    async def _run(self, flow: _flows.Flow[T]) -> T:
-        raise NotImplementedError
+    @abstractmethod
+    async def _run(self, flow: _flows.Flow[T]) -> T: ...
 
     async def _call(self, call: Call[T]) -> T:
         return await self._run(_flows.perform(self._config, call))
