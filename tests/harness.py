@@ -321,3 +321,19 @@ class Gateway:
         gateway_key = serialization.load_pem_public_key(gateway_pem.encode())
         assert isinstance(gateway_key, rsa.RSAPublicKey)
         return Merchant(partner_id, key, gateway_key, self.base_url)
+
+
+def demo_merchant(gateway: Gateway) -> Merchant:
+    """The demo merchant `botimpay init` made, with the key files it wrote (no CLI call)."""
+    from botimpay.services.setup import DEMO_PARTNER_ID  # the harness is otherwise black-box
+
+    keys = gateway.workdir / "botimpay-keys"
+    private = serialization.load_pem_private_key(
+        (keys / "demo-merchant-private.pem").read_bytes(), password=None
+    )
+    public = serialization.load_pem_public_key(
+        (keys / f"gateway-public-{DEMO_PARTNER_ID}.pem").read_bytes()
+    )
+    assert isinstance(private, rsa.RSAPrivateKey)
+    assert isinstance(public, rsa.RSAPublicKey)
+    return Merchant(DEMO_PARTNER_ID, private, public, gateway.base_url)

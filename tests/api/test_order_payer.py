@@ -10,8 +10,6 @@ import re
 from urllib.parse import parse_qs, urlparse
 
 import httpx
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from botimpay.domain.payer import mask_for_cashier, mask_for_order_payer
 from botimpay.web.schemas_payer import CashierUrlInfoResponse, OrderPayerResponse
@@ -21,6 +19,7 @@ from tests.harness import (
     Merchant,
     assert_invalid,
     assert_refused,
+    demo_merchant,
     jsapi_order,
     now_ms,
 )
@@ -203,20 +202,6 @@ def test_a_payment_without_a_visit_still_names_the_payer(
         "deviceId": "",
         "ipAddress": "",
     }
-
-
-def demo_merchant(gateway: Gateway) -> Merchant:
-    """The demo merchant `botimpay init` made, with the key files it wrote (no CLI call)."""
-    keys = gateway.workdir / "botimpay-keys"
-    private = serialization.load_pem_private_key(
-        (keys / "demo-merchant-private.pem").read_bytes(), password=None
-    )
-    public = serialization.load_pem_public_key(
-        (keys / f"gateway-public-{DEMO_PARTNER_ID}.pem").read_bytes()
-    )
-    assert isinstance(private, rsa.RSAPrivateKey)
-    assert isinstance(public, rsa.RSAPublicKey)
-    return Merchant(DEMO_PARTNER_ID, private, public, gateway.base_url)
 
 
 def test_refusals(gateway: Gateway, merchant: Merchant) -> None:

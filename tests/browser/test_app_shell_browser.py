@@ -12,13 +12,11 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 import zxingcpp
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from PIL import Image
 from playwright.sync_api import Browser, FrameLocator, Page, expect
 
 from tests.browser.conftest import Screenshots
-from tests.harness import Gateway, Merchant
+from tests.harness import Gateway, demo_merchant
 
 OTP = "123456"
 PASSWORD = "132580"
@@ -28,19 +26,6 @@ SLOW = 20_000  # ms: a payment round trip plus the shop's 2-second polling
 
 def phone(wallet: int) -> str:
     return f"+971 56 000 000{wallet}"
-
-
-def demo_merchant(gateway: Gateway) -> Merchant:
-    keys = gateway.workdir / "botimpay-keys"
-    private = serialization.load_pem_private_key(
-        (keys / "demo-merchant-private.pem").read_bytes(), password=None
-    )
-    public = serialization.load_pem_public_key(
-        (keys / f"gateway-public-{DEMO_PARTNER_ID}.pem").read_bytes()
-    )
-    assert isinstance(private, rsa.RSAPrivateKey)
-    assert isinstance(public, rsa.RSAPublicKey)
-    return Merchant(DEMO_PARTNER_ID, private, public, gateway.base_url)
 
 
 def decode_png(data: bytes) -> str:

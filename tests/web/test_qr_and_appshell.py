@@ -13,10 +13,9 @@ from decimal import Decimal
 import httpx
 import pytest
 import zxingcpp
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from PIL import Image
 
+from tests import harness
 from tests.harness import Gateway, Merchant
 
 WALLET_PHONE = "+971 56 000 0000"
@@ -119,16 +118,7 @@ def app_client(gateway: Gateway) -> Iterator[AppClient]:
 @pytest.fixture(scope="module")
 def demo_merchant(gateway: Gateway) -> Merchant:
     """The demo merchant with the key files `botimpay init` wrote."""
-    keys = gateway.workdir / "botimpay-keys"
-    private = serialization.load_pem_private_key(
-        (keys / "demo-merchant-private.pem").read_bytes(), password=None
-    )
-    public = serialization.load_pem_public_key(
-        (keys / f"gateway-public-{DEMO_PARTNER_ID}.pem").read_bytes()
-    )
-    assert isinstance(private, rsa.RSAPrivateKey)
-    assert isinstance(public, rsa.RSAPublicKey)
-    return Merchant(DEMO_PARTNER_ID, private, public, gateway.base_url)
+    return harness.demo_merchant(gateway)
 
 
 def demo_order(gateway: Gateway, product: str = "coffee", scene: str = "JSAPI") -> httpx.Response:
