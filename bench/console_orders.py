@@ -26,9 +26,9 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
@@ -77,19 +77,31 @@ async def _prepare(url: str) -> None:
         await db.dispose()
 
 
-async def _time(orders: ConsoleOrders, user: ConsoleUser, query: OrderQuery) -> dict[str, Any]:
-    page = await orders.page(user, query)  # warm-up, untimed
+T = TypeVar("T")
+
+
+async def timed(run: Callable[[], Awaitable[T]], repeat: int) -> tuple[T, dict[str, Any]]:
+    """Runs `run` once untimed (warm-up), then `repeat` times: its last result and the
+    timing fields of a case (`timed`, `median_ms`, `max_ms`)."""
+    result = await run()
     times = []
-    for _ in range(REPEAT):
+    for _ in range(repeat):
         started = time.perf_counter()
-        page = await orders.page(user, query)
+        result = await run()
         times.append((time.perf_counter() - started) * 1000)
     times.sort()
-    return {
-        "rows": len(page.orders),
-        "timed": REPEAT + 1,
+    return result, {
+        "timed": repeat + 1,
         "median_ms": round(statistics.median(times), 2),
         "max_ms": round(times[-1], 2),
+    }
+
+
+async def _time(orders: ConsoleOrders, user: ConsoleUser, query: OrderQuery) -> dict[str, Any]:
+    page, timing = await timed(lambda: orders.page(user, query), REPEAT)
+    return {
+        "rows": len(page.orders),
+        **timing,
         "next_cursor": page.next_cursor.text() if page.next_cursor else None,
     }
 
@@ -208,16 +220,24 @@ def run_console_scenarios(workdir: Path, backends: list[str], smoke: bool) -> li
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def bench_main(
+    argv: list[str] | None, doc: str, measure: Callable[[str, int], dict[str, Any]]
+) -> int:
+    """The command line of a timed-queries bench: `--orders N [--db URL]`, the report
+    as JSON on stdout; exit 1 when a case is over its budget."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--orders", type=int, default=FULL_ORDERS)
     parser.add_argument("--db", default=None, help="an empty PostgreSQL database; default SQLite")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="console-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         url = args.db or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        report = measure_console(url, args.orders)
+        report = measure(url, args.orders)
     sys.stdout.write(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() + "\n")
     return 1 if report["over_budget"] else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return bench_main(argv, __doc__, measure_console)
 
 
 if __name__ == "__main__":

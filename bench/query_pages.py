@@ -18,12 +18,9 @@ an empty database (it is migrated here).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import sqlite3
-import statistics
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -31,9 +28,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
-
-from bench.console_orders import PARTNERS, SpreadRows, load_orders, scenario_row
+from bench.console_orders import (
+    PARTNERS,
+    SpreadRows,
+    bench_main,
+    load_orders,
+    scenario_row,
+    timed,
+)
 from bench.servers import fresh_database
 from botimpay.domain.query_pages import GULF
 from botimpay.protocol.query_page_requests import QueryOrderPageBiz, QueryRefundOrderPageBiz
@@ -117,21 +119,8 @@ def _biz(day_from: str, day_to: str, size: int, number: int, **extra: Any) -> di
 
 
 async def _time(run: Any) -> dict[str, Any]:
-    result = await run()  # warm-up, untimed
-    times = []
-    for _ in range(REPEAT):
-        started = time.perf_counter()
-        result = await run()
-        times.append((time.perf_counter() - started) * 1000)
-    times.sort()
-    total, rows = result
-    return {
-        "total": total,
-        "rows": rows,
-        "timed": REPEAT + 1,
-        "median_ms": round(statistics.median(times), 2),
-        "max_ms": round(times[-1], 2),
-    }
+    (total, rows), timing = await timed(run, REPEAT)
+    return {"total": total, "rows": rows, **timing}
 
 
 def _order_case(pages: QueryPages, partner: str, content: dict[str, Any]) -> Any:
@@ -250,15 +239,7 @@ def run_query_page_scenarios(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--orders", type=int, default=FULL_ORDERS)
-    parser.add_argument("--db", default=None, help="an empty PostgreSQL database; default SQLite")
-    args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="pages-bench-") as tmp:
-        url = args.db or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        report = measure_query_pages(url, args.orders)
-    sys.stdout.write(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() + "\n")
-    return 1 if report["over_budget"] else 0
+    return bench_main(argv, __doc__, measure_query_pages)
 
 
 if __name__ == "__main__":
