@@ -8,14 +8,13 @@ import pytest
 
 from botimpay.domain import ledger
 from botimpay.domain.chargeback import (
-    accounts_of,
     check_chargeback,
     check_void,
     parse_chargeback,
     parse_void,
 )
 from botimpay.domain.order import OrderStatus, RecordRefund, transition
-from botimpay.domain.refund import fee_share
+from botimpay.domain.refund import accounts_of, fee_share
 from botimpay.errors import BusinessError, InvalidParameter
 from botimpay.protocol.money import Money
 from tests.domain.test_order import T0, order

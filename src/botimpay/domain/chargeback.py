@@ -16,9 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from botimpay.domain import ledger
 from botimpay.domain.order import Order, OrderStatus
-from botimpay.domain.payment import Method
 from botimpay.errors import BusinessError, InvalidParameter
 from botimpay.protocol import codes
 from botimpay.protocol.money import Money, MoneyError, parse_amount, parse_money
@@ -206,18 +204,3 @@ def check_void(order: Order, amount: Money | None) -> Money:
             f"amount must be the order's full {order.total} (a VOID reverses the whole payment)"
         )
     return order.total
-
-
-def accounts_of(order: Order) -> tuple[ledger.AccountRef, ledger.AccountRef]:
-    """(merchant account the money sits in, payer account it goes back to)."""
-    merchant = (
-        ledger.merchant_pending(order.payee_mid)
-        if order.status is OrderStatus.PAID_SUCCESS
-        else ledger.merchant_available(order.payee_mid)
-    )
-    payer = (
-        ledger.wallet(order.payer_mid)
-        if order.pay_channel == Method.BALANCE and order.payer_mid
-        else ledger.CARD_CLEARING
-    )
-    return merchant, payer

@@ -12,7 +12,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
 
+from botimpay.domain import ledger
 from botimpay.domain.order import Order, OrderStatus
+from botimpay.domain.payment import Method
 from botimpay.errors import BusinessError
 from botimpay.protocol import codes
 from botimpay.protocol.money import Money
@@ -95,3 +97,19 @@ def check_revocable(order: Order) -> None:
         raise BusinessError(
             codes.ACQUIRE_ORDER_REFUNDED, f"order {order.order_no} has been refunded"
         )
+
+
+def accounts_of(order: Order) -> tuple[ledger.AccountRef, ledger.AccountRef]:
+    """(merchant account the money sits in, payer account it goes back to) when a
+    refund, chargeback or VOID returns part of `order`: pending until it is settled."""
+    merchant = (
+        ledger.merchant_pending(order.payee_mid)
+        if order.status is OrderStatus.PAID_SUCCESS
+        else ledger.merchant_available(order.payee_mid)
+    )
+    payer = (
+        ledger.wallet(order.payer_mid)
+        if order.pay_channel == Method.BALANCE and order.payer_mid
+        else ledger.CARD_CLEARING
+    )
+    return merchant, payer

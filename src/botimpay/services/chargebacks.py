@@ -25,13 +25,12 @@ from botimpay.domain.chargeback import (
     ChargebackStatus,
     OrderLocator,
     VoidRequest,
-    accounts_of,
     check_chargeback,
     check_void,
 )
 from botimpay.domain.notification import NotificationKind
 from botimpay.domain.order import Order, RecordRefund
-from botimpay.domain.refund import fee_share
+from botimpay.domain.refund import accounts_of, fee_share
 from botimpay.errors import BusinessError, InvalidParameter
 from botimpay.protocol import codes
 from botimpay.protocol.money import Money

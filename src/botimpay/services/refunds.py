@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from botimpay.clock import Clock
 from botimpay.domain import ledger
 from botimpay.domain.notification import NotificationKind
-from botimpay.domain.order import Expire, Order, OrderStatus, RecordRefund, Revoke
-from botimpay.domain.payment import Method
+from botimpay.domain.order import Expire, Order, RecordRefund, Revoke
 from botimpay.domain.refund import (
     Refund,
     RefundStatus,
+    accounts_of,
     check_refundable,
     check_revocable,
     fee_share,
@@ -212,16 +212,7 @@ class RefundService:
             )
             | (plan.details() if plan else {}),
         )
-        merchant_account = (
-            ledger.merchant_pending(order.payee_mid)
-            if order.status is OrderStatus.PAID_SUCCESS
-            else ledger.merchant_available(order.payee_mid)
-        )
-        payer = (
-            ledger.wallet(order.payer_mid)
-            if order.pay_channel == Method.BALANCE and order.payer_mid
-            else ledger.CARD_CLEARING
-        )
+        merchant_account, payer = accounts_of(order)
         entry = ledger.refund_entry(
             order.order_no,
             refund.refund_no,
