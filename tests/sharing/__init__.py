@@ -12,10 +12,9 @@ from decimal import Decimal
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import padding
-from sqlalchemy import select
 
+from botimpay.store import ledger_repo
 from botimpay.store.database import open_database
-from botimpay.store.tables import accounts
 from tests.harness import Gateway, Merchant
 from tests.refunds import money
 
@@ -52,11 +51,11 @@ def snapshot(gateway: Gateway, *refs: tuple[str, str]) -> dict[tuple[str, str], 
     async def read() -> dict[tuple[str, str], Decimal]:
         db = open_database(gateway.db_url, pool_size=1)
         try:
-            async with db.read() as conn:
-                rows = await conn.execute(
-                    select(accounts.c.kind, accounts.c.owner_id, accounts.c.balance_fils)
-                )
-                found = {(kind, owner): Decimal(fils) / 100 for kind, owner, fils in rows}
+            async with db.read() as conn:  # logical accounts: sub-rows summed
+                found = {
+                    (row.account.kind.value, row.account.owner_id): row.balance.amount
+                    for row in await ledger_repo.all_balances(conn)
+                }
         finally:
             await db.dispose()
         return {ref: found.get(ref, Decimal(0)) for ref in refs}

@@ -18,12 +18,12 @@ OLD_PARTNER = "123456789012"
 
 
 async def migrate_to(db: Database, revision: str, *, down: bool = False) -> None:
-    async with db.write() as conn:
-        await conn.run_sync(
-            lambda sync: (command.downgrade if down else command.upgrade)(
-                migrate._config(sync), revision
-            )
-        )
+    await migrate.migrate_with(
+        db,
+        lambda sync: (command.downgrade if down else command.upgrade)(
+            migrate._config(sync), revision
+        ),
+    )
 
 
 @asynccontextmanager

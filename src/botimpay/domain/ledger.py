@@ -21,10 +21,20 @@ and its refund of AED 40.00 (fee share 0.12):
 
 A chargeback (or a VOID) posts the same legs as a refund under its own kind: the
 merchant's account gives back the amount less its fee share, the gateway its share.
+
+No hot rows: the accounts every payment touches (a merchant's pending and available
+money, the gateway's fee income, card clearing) are each spread over SLOTS sub-rows in the store. An
+entry moves the sub-row its slot names (`Entry.slot`, a hash of the unit's memo, which
+names its order or refund: a retry lands on the same row), so concurrent payments to
+one merchant lock different rows. A logical balance is the sum of its sub-rows; every
+sub-row stays >= 0, so the sum does too. A debit its own sub-row cannot cover takes
+every sub-row of that account in slot order and draws on them in turn (store/
+ledger_repo.py), so a refund is refused only when the whole account lacks the money.
 """
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -32,6 +42,7 @@ from botimpay.errors import BotimpayError
 from botimpay.protocol.money import Money
 
 GATEWAY = "GATEWAY"
+SLOTS = 8  # sub-rows of each spread account (AccountKind.spread); changing it is safe
 
 
 class LedgerError(BotimpayError, ValueError):
@@ -54,6 +65,23 @@ class AccountKind(StrEnum):
     def may_go_negative(self) -> bool:
         """External counterparties: money enters the system through them."""
         return self in (AccountKind.CARD_CLEARING, AccountKind.SANDBOX_FUNDING)
+
+    @property
+    def spread(self) -> bool:
+        """Accounts many concurrent units credit: kept as SLOTS sub-rows in the store."""
+        return self in _SPREAD
+
+
+_SPREAD = frozenset(
+    (
+        AccountKind.MERCHANT_PENDING,
+        AccountKind.MERCHANT_AVAILABLE,
+        AccountKind.FEE_INCOME,
+        # the gateway's counterparties: every card payment, every sandbox top-up
+        AccountKind.CARD_CLEARING,
+        AccountKind.SANDBOX_FUNDING,
+    )
+)
 
 
 class EntryKind(StrEnum):
@@ -128,6 +156,12 @@ class Entry:
         total = sum(p.amount.fils for p in self.postings)
         if total != 0:
             raise LedgerError(f"entry {self.memo!r} does not balance: {total} fils")
+
+    @property
+    def slot(self) -> int:
+        """The sub-row this entry moves in spread accounts: a stable hash of its memo
+        (which names the order, refund or chargeback, the unit's idempotency key)."""
+        return zlib.crc32(self.memo.encode()) % SLOTS
 
 
 def _postings(*pairs: tuple[AccountRef, int]) -> tuple[Posting, ...]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import Select, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -37,15 +37,37 @@ class AccountBalance:
 
 # Built once: a refund or payment posts several times per request.
 _ACCOUNT_ID = select(accounts.c.id).where(
-    accounts.c.kind == bindparam("kind"), accounts.c.owner_id == bindparam("owner_id")
+    accounts.c.kind == bindparam("kind"),
+    accounts.c.owner_id == bindparam("owner_id"),
+    accounts.c.slot == bindparam("slot"),
 )
+# Moves one sub-row, refusing to take a non-negative one below zero; None if it did not
+# (no such row yet, or not enough on it).
 _MOVE = (
     update(accounts)
     .where(
-        accounts.c.id == bindparam("account_id"),
+        accounts.c.kind == bindparam("account_kind"),
+        accounts.c.owner_id == bindparam("account_owner"),
+        accounts.c.slot == bindparam("account_slot"),
         or_(accounts.c.may_go_negative, accounts.c.balance_fils + bindparam("delta") >= 0),
     )
     .values(balance_fils=accounts.c.balance_fils + bindparam("delta"))
+    .returning(accounts.c.id)
+)
+_MOVE_ROW = (
+    update(accounts)
+    .where(
+        accounts.c.id == bindparam("account_id"),
+        accounts.c.balance_fils + bindparam("delta") >= 0,
+    )
+    .values(balance_fils=accounts.c.balance_fils + bindparam("delta"))
+)
+# Every sub-row of one logical account, locked in slot order (the lock order of post()).
+_SUB_ROWS = (
+    select(accounts.c.id, accounts.c.slot, accounts.c.balance_fils)
+    .where(accounts.c.kind == bindparam("kind"), accounts.c.owner_id == bindparam("owner_id"))
+    .order_by(accounts.c.slot)
+    .with_for_update()
 )
 _NEW_TRANSACTION = insert(ledger_transactions).returning(ledger_transactions.c.id)
 _INSERT_POSTINGS = insert(postings)
@@ -54,9 +76,9 @@ _ENTRY_SUM = select(func.coalesce(func.sum(postings.c.amount_fils), 0)).where(
 )
 
 
-async def account_id(conn: Connection, ref: AccountRef) -> int:
-    """The account's id, creating it (balance 0) on first use."""
-    key = {"kind": ref.kind.value, "owner_id": ref.owner_id}
+async def account_id(conn: Connection, ref: AccountRef, slot: int = 0) -> int:
+    """The id of the account's sub-row `slot`, creating it (balance 0) on first use."""
+    key = {"kind": ref.kind.value, "owner_id": ref.owner_id, "slot": slot}
     found = await conn.scalar(_ACCOUNT_ID, key)
     if found is not None:
         return int(found)
@@ -66,39 +88,42 @@ async def account_id(conn: Connection, ref: AccountRef) -> int:
         .values(
             kind=ref.kind.value,
             owner_id=ref.owner_id,
+            slot=slot,
             balance_fils=0,
             may_go_negative=ref.kind.may_go_negative,
         )
-        .on_conflict_do_nothing(index_elements=["kind", "owner_id"])
+        .on_conflict_do_nothing(index_elements=["kind", "owner_id", "slot"])
     )
     created = await conn.scalar(_ACCOUNT_ID, key)
     if created is None:
-        raise LedgerError(f"could not create account {ref.kind.value} {ref.owner_id}")
+        raise LedgerError(f"could not create account {ref.kind.value} {ref.owner_id} {slot}")
     return int(created)
 
 
-async def balance(conn: Connection, ref: AccountRef, *, for_update: bool = False) -> Money:
-    query = select(accounts.c.balance_fils).where(
+def _logical_balance(ref: AccountRef) -> Any:
+    return select(func.coalesce(func.sum(accounts.c.balance_fils), 0)).where(
         accounts.c.kind == ref.kind.value, accounts.c.owner_id == ref.owner_id
     )
+
+
+async def balance(conn: Connection, ref: AccountRef, *, for_update: bool = False) -> Money:
+    """The logical balance: the sum of the account's sub-rows (`for_update` locks them,
+    in slot order)."""
     if for_update:
-        query = query.with_for_update()
-    value = await conn.scalar(query)
-    return Money(int(value or 0))
+        rows = await conn.execute(_SUB_ROWS, {"kind": ref.kind.value, "owner_id": ref.owner_id})
+        return Money(sum(int(row.balance_fils) for row in rows))
+    return Money(int(await conn.scalar(_logical_balance(ref)) or 0))
 
 
 async def post(conn: Connection, entry: Entry, now_ms: int) -> int:
-    """Writes a balanced entry; raises InsufficientFunds (caller rolls back or handles)."""
-    ids: dict[AccountRef, int] = {}
-    # A fixed lock order (by kind, owner) keeps concurrent entries from deadlocking.
+    """Writes a balanced entry; raises InsufficientFunds (caller rolls back or handles).
+
+    Logical accounts are taken in a fixed order (kind, owner) and, within a spread one,
+    sub-rows in slot order, so concurrent entries never deadlock; see `_move`."""
+    legs: list[tuple[int, int]] = []  # (sub-row id, fils), one or more a posting
     for posting in sorted(entry.postings, key=lambda p: (p.account.kind.value, p.account.owner_id)):
-        ids[posting.account] = await account_id(conn, posting.account)
-    for posting in sorted(entry.postings, key=lambda p: ids[p.account]):
-        result = await conn.execute(
-            _MOVE, {"account_id": ids[posting.account], "delta": posting.amount.fils}
-        )
-        if result.rowcount != 1:
-            raise InsufficientFunds(posting.account)
+        slot = entry.slot if posting.account.kind.spread else 0
+        legs += await _move(conn, posting.account, slot, posting.amount.fils)
     transaction_id = await conn.scalar(
         _NEW_TRANSACTION,
         {
@@ -111,18 +136,69 @@ async def post(conn: Connection, entry: Entry, now_ms: int) -> int:
     await conn.execute(
         _INSERT_POSTINGS,
         [
-            {
-                "transaction_id": transaction_id,
-                "account_id": ids[p.account],
-                "amount_fils": p.amount.fils,
-            }
-            for p in entry.postings
+            {"transaction_id": transaction_id, "account_id": row_id, "amount_fils": fils}
+            for row_id, fils in legs
         ],
     )
     total = await conn.scalar(_ENTRY_SUM, {"transaction_id": transaction_id})
     if total is None or int(total) != 0:
         raise LedgerError(f"ledger transaction {transaction_id} does not balance: {total}")
     return int(transaction_id)
+
+
+async def _move(conn: Connection, ref: AccountRef, slot: int, delta: int) -> list[tuple[int, int]]:
+    """Moves `delta` fils on the account's sub-row `slot` (one statement when the row
+    exists and can take it). A debit that row cannot cover, on a spread account, is
+    drawn from every sub-row (`_draw`): refused only if their sum cannot cover it."""
+    params = {
+        "account_kind": ref.kind.value,
+        "account_owner": ref.owner_id,
+        "account_slot": slot,
+        "delta": delta,
+    }
+    guarded = delta < 0 and ref.kind.spread and not ref.kind.may_go_negative
+    # On PostgreSQL an UPDATE that waited for the row and then found it short still
+    # holds the row's lock: back to the savepoint releases it, so _draw takes the
+    # sub-rows in slot order holding none of them (or two draws could deadlock).
+    savepoint = guarded and conn.dialect.name == "postgresql"
+    if savepoint:
+        await conn.exec_driver_sql("SAVEPOINT ledger_move")
+    moved = await conn.scalar(_MOVE, params)
+    if moved is not None:
+        return [(int(moved), delta)]
+    if guarded:
+        if savepoint:
+            await conn.exec_driver_sql("ROLLBACK TO SAVEPOINT ledger_move")
+        return await _draw(conn, ref, slot, -delta)
+    await account_id(conn, ref, slot)  # the row may not exist yet
+    moved = await conn.scalar(_MOVE, params)
+    if moved is None:
+        raise InsufficientFunds(ref)
+    return [(int(moved), delta)]
+
+
+async def _draw(conn: Connection, ref: AccountRef, slot: int, need: int) -> list[tuple[int, int]]:
+    """Takes `need` fils from the account's sub-rows, all locked in slot order first,
+    starting at `slot` and wrapping round; InsufficientFunds if their sum is short."""
+    rows = list(
+        await conn.execute(_SUB_ROWS, {"kind": ref.kind.value, "owner_id": ref.owner_id})
+    )
+    if sum(int(row.balance_fils) for row in rows) < need:
+        raise InsufficientFunds(ref)
+    start = next((i for i, row in enumerate(rows) if row.slot >= slot), 0)
+    legs: list[tuple[int, int]] = []
+    for row in rows[start:] + rows[:start]:
+        take = min(int(row.balance_fils), need)
+        if take <= 0:
+            continue
+        result = await conn.execute(_MOVE_ROW, {"account_id": row.id, "delta": -take})
+        if result.rowcount != 1:  # the rows are locked: only a bug gets here
+            raise InsufficientFunds(ref)
+        legs.append((int(row.id), -take))
+        need -= take
+        if need == 0:
+            return legs
+    raise InsufficientFunds(ref)
 
 
 async def history(conn: Connection, ref: AccountRef, limit: int) -> list[dict[str, Any]]:
@@ -144,8 +220,22 @@ async def history(conn: Connection, ref: AccountRef, limit: int) -> list[dict[st
     return [dict(row._mapping) for row in rows]
 
 
+def _logical_accounts(*where: Any) -> Select[Any]:
+    """(kind, owner_id, balance): each logical account once, its sub-rows summed."""
+    return (
+        select(
+            accounts.c.kind,
+            accounts.c.owner_id,
+            func.sum(accounts.c.balance_fils).label("balance_fils"),
+        )
+        .where(*where)
+        .group_by(accounts.c.kind, accounts.c.owner_id)
+        .order_by(accounts.c.kind, accounts.c.owner_id)
+    )
+
+
 async def all_balances(conn: Connection) -> list[AccountBalance]:
-    rows = await conn.execute(select(accounts).order_by(accounts.c.kind, accounts.c.owner_id))
+    rows = await conn.execute(_logical_accounts())
     return [
         AccountBalance(AccountRef(AccountKind(r.kind), r.owner_id), Money(int(r.balance_fils)))
         for r in rows
@@ -181,13 +271,19 @@ async def entries_of_order(conn: Connection, order_no: str) -> list[RecordedEntr
         .where(ledger_transactions.c.order_no == order_no)
         .order_by(ledger_transactions.c.id, postings.c.id)
     )
-    grouped: dict[int, tuple[Any, list[tuple[AccountRef, Money]]]] = {}
-    for row in rows:
-        _, legs = grouped.setdefault(int(row.id), (row, []))
+    grouped: dict[int, tuple[Any, dict[AccountRef, int]]] = {}
+    for row in rows:  # a leg drawn from several sub-rows reads as one
+        _, legs = grouped.setdefault(int(row.id), (row, {}))
         ref = AccountRef(AccountKind(row.account_kind), row.owner_id)
-        legs.append((ref, Money(int(row.amount_fils))))
+        legs[ref] = legs.get(ref, 0) + int(row.amount_fils)
     return [
-        RecordedEntry(tid, head.kind, head.memo, int(head.created_at), tuple(legs))
+        RecordedEntry(
+            tid,
+            head.kind,
+            head.memo,
+            int(head.created_at),
+            tuple((ref, Money(fils)) for ref, fils in legs.items()),
+        )
         for tid, (head, legs) in grouped.items()
     ]
 
@@ -237,8 +333,13 @@ async def merchant_accounts(
     conn: Connection, partner_id: str | None, limit: int
 ) -> list[MerchantAccounts]:
     """One merchant's accounts, or (None) every merchant that has a ledger account."""
-    pending = accounts.alias("pending")
-    available = accounts.alias("available")
+    owned = () if partner_id is None else (accounts.c.owner_id == partner_id,)
+    pending = _logical_accounts(
+        accounts.c.kind == AccountKind.MERCHANT_PENDING.value, *owned
+    ).subquery("pending")
+    available = _logical_accounts(
+        accounts.c.kind == AccountKind.MERCHANT_AVAILABLE.value, *owned
+    ).subquery("available")
     source = merchants.outerjoin(
         pending,
         (pending.c.kind == AccountKind.MERCHANT_PENDING.value)
@@ -257,7 +358,9 @@ async def merchant_accounts(
     if partner_id is not None:
         query = query.where(merchants.c.partner_id == partner_id)
     else:
-        query = query.where(or_(pending.c.id.is_not(None), available.c.id.is_not(None)))
+        query = query.where(
+            or_(pending.c.owner_id.is_not(None), available.c.owner_id.is_not(None))
+        )
     rows = await conn.execute(query.order_by(merchants.c.partner_id).limit(limit))
     return [
         MerchantAccounts(
@@ -287,11 +390,7 @@ async def wallet_accounts(conn: Connection, limit: int) -> list[WalletAccount]:
 
 async def gateway_accounts(conn: Connection) -> list[AccountBalance]:
     """The gateway's own accounts: fee income and the external counterparties."""
-    rows = await conn.execute(
-        select(accounts.c.kind, accounts.c.owner_id, accounts.c.balance_fils)
-        .where(accounts.c.kind.in_(_GATEWAY_KINDS))
-        .order_by(accounts.c.kind, accounts.c.owner_id)
-    )
+    rows = await conn.execute(_logical_accounts(accounts.c.kind.in_(_GATEWAY_KINDS)))
     return [
         AccountBalance(AccountRef(AccountKind(r.kind), r.owner_id), Money(int(r.balance_fils)))
         for r in rows
@@ -351,7 +450,7 @@ async def merchant_fee_sums(
     rows = await conn.execute(
         select(
             ledger_transactions.c.kind,
-            func.count(postings.c.id).label("legs"),
+            func.count(postings.c.transaction_id.distinct()).label("legs"),
             func.sum(postings.c.amount_fils).label("total"),
         )
         .select_from(

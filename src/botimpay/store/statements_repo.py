@@ -52,17 +52,20 @@ def _touching(partner_id: str, start: int, end: int) -> Select[Any]:
 
 
 def _lines(where: Any) -> Select[Any]:
+    """One line per entry and logical account: a leg drawn from several sub-rows of a
+    spread account (store/ledger_repo.py) is summed back into one."""
+    first_posting = func.min(postings.c.id)
     return (
         select(
             ledger_transactions.c.id.label("transaction_id"),
-            postings.c.id.label("posting_id"),
+            first_posting.label("posting_id"),
             ledger_transactions.c.kind.label("entry_kind"),
             ledger_transactions.c.created_at,
             ledger_transactions.c.order_no,
             ledger_transactions.c.memo,
             accounts.c.kind.label("account_kind"),
             accounts.c.owner_id,
-            postings.c.amount_fils,
+            func.sum(postings.c.amount_fils).label("amount_fils"),
         )
         .select_from(
             postings.join(
@@ -70,7 +73,16 @@ def _lines(where: Any) -> Select[Any]:
             ).join(accounts, accounts.c.id == postings.c.account_id)
         )
         .where(where)
-        .order_by(ledger_transactions.c.created_at, ledger_transactions.c.id, postings.c.id)
+        .group_by(
+            ledger_transactions.c.id,
+            ledger_transactions.c.kind,
+            ledger_transactions.c.created_at,
+            ledger_transactions.c.order_no,
+            ledger_transactions.c.memo,
+            accounts.c.kind,
+            accounts.c.owner_id,
+        )
+        .order_by(ledger_transactions.c.created_at, ledger_transactions.c.id, first_posting)
     )
 
 

@@ -160,8 +160,11 @@ accounts = Table(
     Column("owner_id", String(20), nullable=False),
     Column("balance_fils", BigInteger, nullable=False),
     Column("may_go_negative", Boolean, nullable=False),
-    UniqueConstraint("kind", "owner_id", name="uq_accounts_kind_owner"),
+    # one logical account (kind, owner) is one or more sub-rows (domain/ledger.py SLOTS)
+    Column("slot", Integer, nullable=False, server_default="0"),
+    UniqueConstraint("kind", "owner_id", "slot", name="uq_accounts_kind_owner_slot"),
     CheckConstraint("may_go_negative OR balance_fils >= 0", name="balance_non_negative"),
+    CheckConstraint("slot >= 0", name="slot_non_negative"),
 )
 
 ledger_transactions = Table(
