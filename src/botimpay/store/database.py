@@ -2,7 +2,8 @@
 
 `--db` takes `sqlite:///path`, a bare path or `postgresql://user@host/db`; the
 driver is chosen here. PostgreSQL runs on asyncpg through SQLAlchemy's async
-engine. SQLite runs in WAL mode with synchronous=FULL (durable commits) on the
+engine, its per-request single reads (`first_row`) on raw asyncpg connections
+(pg_compiled.py). SQLite runs in WAL mode with synchronous=FULL (durable commits) on the
 stdlib driver, its statements on the event loop (connection.py) and its writes
 through one connection per process with group commit (group_commit.py).
 
@@ -36,6 +37,7 @@ from botimpay.store.connection import Connection, LoopConnection
 from botimpay.store.driver_errors import is_duplicate_key
 from botimpay.store.group_commit import GroupCommitWriter
 from botimpay.store.memo import Memo
+from botimpay.store.pg_compiled import PgReader, connect_kwargs
 from botimpay.store.sqlite_compiled import StatementCache
 from botimpay.store.tables import api_requests
 
@@ -90,6 +92,9 @@ class Database:
     statements: StatementCache = field(default_factory=StatementCache, repr=False)
     memo: Memo = field(default_factory=Memo, repr=False)
     _request_log: Database | None = field(default=None, repr=False)
+    # PostgreSQL: raw asyncpg connections for first_row (pg_compiled.py), opened on use
+    _pg_reader: PgReader | None = field(default=None, repr=False)
+    pg_read_connections: int = field(default=4, repr=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -158,15 +163,27 @@ class Database:
         """The first row of one SELECT, outside any transaction (a single statement
         reads one consistent snapshot), with its columns as attributes; None if none.
 
-        For reads made on every request (a merchant's revision, getOrder): on SQLite the
-        statement is compiled once and run on a plain connection kept for these reads,
-        without a transaction, the pool or a result proxy."""
+        For reads made on every request (a merchant's revision, getOrder): the statement
+        is compiled once and run on a plain connection kept for these reads, without a
+        transaction, the pool or a result proxy; on PostgreSQL that is one round trip
+        on a raw asyncpg connection, retried once on a fresh one if the connection
+        turns out dead (pg_compiled.PgReader)."""
         if self.sqlite is not None:
             statement_for_sqlite = self.statements.compiled(statement, self.sqlite.dialect, params)
             return statement_for_sqlite.first(self._lookup_connection(), params)
-        assert self.pg is not None
-        async with self.pg.connect() as conn:
-            return (await conn.execute(statement, params)).first()
+        return await self.pg_reader().first(statement, params)
+
+    def pg_reader(self) -> PgReader:
+        """The raw connections first_row reads on (PostgreSQL only; made on first use)."""
+        if self._pg_reader is None:
+            assert self.pg is not None
+            dialect = self.pg.dialect
+            self._pg_reader = PgReader(
+                dialect,
+                connect_kwargs(dialect, self.pg.url),
+                max_connections=self.pg_read_connections,
+            )
+        return self._pg_reader
 
     def _lookup_connection(self) -> sqlite3.Connection:
         if self._lookup is None:
@@ -202,6 +219,9 @@ class Database:
             self._lookup = None
         if self.sqlite is not None:
             self.sqlite.dispose()
+        if self._pg_reader is not None:
+            await self._pg_reader.close()
+            self._pg_reader = None
         if self.pg is not None:
             await self.pg.dispose()
 
@@ -246,10 +266,11 @@ def open_database(raw_url: str, *, pool_size: int = 10, durable: bool = True) ->
         )
         _configure_sqlite(engine, durable=durable)
         return Database(url=url, sqlite=engine)
-    pg = create_async_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, hide_parameters=True
-    )
-    return Database(url=url, pg=pg)
+    # No pre-ping (a round trip per checkout): a connection found dead when used fails
+    # that one unit, and SQLAlchemy invalidates it and every connection opened before it
+    # (the pool's disconnect handling), so the next unit runs on a fresh one.
+    pg = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, hide_parameters=True)
+    return Database(url=url, pg=pg, pg_read_connections=max(2, pool_size // 2))
 
 
 def _open_request_log(db: Database) -> Database:

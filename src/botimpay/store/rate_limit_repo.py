@@ -54,9 +54,16 @@ SELECT hits FROM hit
 """
 
 
+async def _keep_session(_conn: Any) -> None:
+    """The pool's release hook, in place of its default reset (`RESET ALL`, `UNLISTEN *`
+    and friends: a round trip per hit) that would undo nothing a hit did. asyncpg still
+    rolls back a transaction left open before calling it."""
+
+
 class PostgresWindows:
     """Windows in the `rate_limit_windows` table, on a small asyncpg pool of its own
-    (autocommit, statements prepared once per connection, no checkout ping)."""
+    (autocommit, statements prepared once per connection, no checkout ping, and no
+    reset query on release: a hit changes no session state)."""
 
     def __init__(self, url: str, *, window_ms: int, max_connections: int = 4) -> None:
         self.dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
@@ -77,6 +84,7 @@ class PostgresWindows:
                         max_size=self.max_connections,
                         # a counter need not survive a crash: never wait for a WAL flush
                         server_settings={"synchronous_commit": "off"},
+                        reset=_keep_session,
                     )
         return self._pool
 
