@@ -24,6 +24,7 @@ from bench.prepare import place_and_pay, send_file
 from bench.query_pages import run_query_page_scenarios
 from bench.scale import run_scale_scenarios
 from bench.servers import Server
+from bench.workers import run_workers_scenarios, skipped
 
 PARTNER_ID = "300000000001"
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -63,11 +64,17 @@ class Bench:
         return path
 
     def measure(
-        self, name: str, server: Server, requests_file: Path, **wrk_options: Any
+        self,
+        name: str,
+        server: Server,
+        requests_file: Path,
+        load: wrk.Load | None = None,
+        **wrk_options: Any,
     ) -> dict[str, Any]:
+        """One wrk run at `load` (default: the run's) plus the server tree's CPU and RSS."""
         log = self.workdir / f"{name.replace('/', '-')}.wrk.log"
         before = procstat.cpu_seconds(procstat.tree(server.process.pid))
-        result = wrk.run(server.url, requests_file, self.load, log, **wrk_options)
+        result = wrk.run(server.url, requests_file, load or self.load, log, **wrk_options)
         pids = procstat.tree(server.process.pid)
         cpu = procstat.cpu_delta(before, procstat.cpu_seconds(pids))
         requests = result["requests"]
@@ -308,11 +315,14 @@ def _problems(scenarios: list[dict[str, Any]]) -> list[str]:
     problems = []
     for s in scenarios:
         label = f"{s['scenario']}/{s['backend']}"
+        if s["scenario"] == "workers_scaling":  # one row an (api, worker count)
+            label += f" {s['api']} {s['workers']} workers"
         if not s.get("requests", s.get("deliveries")):
             problems.append(f"{label}: no requests")
         if s["errors"]:
             problems.append(f"{label}: {s['errors']} errors ({s.get('error_sample', '')})")
-        if s["scenario"] in UNIQUE and s["backend"] != "memory" and s.get("wrapped"):
+        unique = s["scenario"] in UNIQUE or s.get("api") in UNIQUE
+        if unique and s["backend"] != "memory" and s.get("wrapped"):
             problems.append(f"{label}: ran out of unique pre-signed requests")
     return problems
 
@@ -343,6 +353,11 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 scenarios += bench.backend(backend, floor["rps"], "production")
                 scenarios += bench.backend(backend, floor["rps"], "sandbox")
+        workers_skipped = skipped(backends)
+        if workers_skipped:
+            print(f"  workers_scaling {workers_skipped}", flush=True)
+        else:
+            scenarios += run_workers_scenarios(bench, PARTNER_ID)
         scenarios += dispatcher_scenarios(Path(tmp), backends, args.smoke)
         scenarios += run_console_scenarios(Path(tmp), backends, args.smoke)
         scenarios += run_query_page_scenarios(Path(tmp), backends, args.smoke)
@@ -373,6 +388,7 @@ def main(argv: list[str] | None = None) -> int:
         "wall_s": round(time.time() - started, 1),
         "scenarios": scenarios,
         "localstripe": peer if isinstance(peer, str) else "ok",
+        "workers_scaling": workers_skipped or "ok",
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n")
