@@ -269,7 +269,7 @@ def open_database(raw_url: str, *, pool_size: int = 10, durable: bool = True) ->
     # No pre-ping (a round trip per checkout): a connection found dead when used fails
     # that one unit, and SQLAlchemy invalidates it and every connection opened before it
     # (the pool's disconnect handling), so the next unit runs on a fresh one.
-    pg = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, hide_parameters=True)
+    pg = create_async_engine(url, pool_size=pool_size, max_overflow=0, hide_parameters=True)
     return Database(url=url, pg=pg, pg_read_connections=max(2, pool_size // 2))
 
 
