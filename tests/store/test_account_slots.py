@@ -14,6 +14,7 @@ import asyncio
 import random
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -158,6 +159,48 @@ async def test_a_thousand_concurrent_payments_then_exactly_enough_refunds(
     async with db.read() as conn:
         fee_income = (await ledger_repo.balance(conn, ledger.FEE_INCOME)).fils
     assert fee_income == sum(fees)
+    await assert_rows_hold(db)
+
+
+async def test_payments_from_a_wallet_and_refunds_to_it_at_once_never_deadlock(
+    db: Database,
+) -> None:
+    """The payment service locks the payer's wallet before it posts; a refund to that
+    wallet posts straight away. Both must take the wallet before the spread accounts
+    (fee income, the merchant's), or the two wait on each other (PostgreSQL: 40P01)."""
+    payer = ledger.wallet("100000000001")
+    async with db.write() as conn:
+        await ledger_repo.post(conn, ledger.funding_entry("100000000001", Money(10**9)), 1)
+
+    async def pay(no: int) -> bool:
+        async with db.write() as conn:
+            await ledger_repo.balance(conn, payer, for_update=True)  # as payments.py does
+            entry = ledger.payment_entry(f"W{no}", payer, SHOP, Money(1_000), Money(3))
+            await ledger_repo.post(conn, entry, 1)
+        return True
+
+    async def give_back(no: int) -> bool:
+        entry = ledger.refund_entry(
+            f"W{no}",
+            f"WR{no}",
+            merchant_account=PENDING,
+            payer=payer,
+            amount=Money(100),
+            fee_refunded=Money(1),
+        )
+        return await post(db, entry)
+
+    assert all(await asyncio.gather(*(pay(no) for no in range(40))))
+    units = [pay(no) for no in range(40, 200)] + [give_back(no) for no in range(160)]
+    random.Random(7).shuffle(units)
+    gate = asyncio.Semaphore(24)
+
+    async def limited(unit: Any) -> bool:
+        async with gate:
+            return bool(await unit)
+
+    assert all(await asyncio.gather(*(limited(unit) for unit in units)))
+    assert await logical(db, PENDING) == 200 * 997 - 160 * 99
     await assert_rows_hold(db)
 
 

@@ -15,10 +15,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from botimpay.domain.invoice import FeeSum
-from botimpay.domain.ledger import AccountKind, AccountRef, Entry, LedgerError
+from botimpay.domain.ledger import AccountKind, AccountRef, Entry, LedgerError, Posting
 from botimpay.domain.ledger import InsufficientFunds as InsufficientFunds  # raised by post()
 from botimpay.protocol.money import Money
-from botimpay.store.connection import Connection
+from botimpay.store.connection import Connection, fetch_value, run, run_many, run_sql
 from botimpay.store.tables import (
     accounts,
     ledger_transactions,
@@ -79,7 +79,7 @@ _ENTRY_SUM = select(func.coalesce(func.sum(postings.c.amount_fils), 0)).where(
 async def account_id(conn: Connection, ref: AccountRef, slot: int = 0) -> int:
     """The id of the account's sub-row `slot`, creating it (balance 0) on first use."""
     key = {"kind": ref.kind.value, "owner_id": ref.owner_id, "slot": slot}
-    found = await conn.scalar(_ACCOUNT_ID, key)
+    found = await fetch_value(conn, _ACCOUNT_ID, key)
     if found is not None:
         return int(found)
     dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
@@ -94,7 +94,7 @@ async def account_id(conn: Connection, ref: AccountRef, slot: int = 0) -> int:
         )
         .on_conflict_do_nothing(index_elements=["kind", "owner_id", "slot"])
     )
-    created = await conn.scalar(_ACCOUNT_ID, key)
+    created = await fetch_value(conn, _ACCOUNT_ID, key)
     if created is None:
         raise LedgerError(f"could not create account {ref.kind.value} {ref.owner_id} {slot}")
     return int(created)
@@ -118,13 +118,16 @@ async def balance(conn: Connection, ref: AccountRef, *, for_update: bool = False
 async def post(conn: Connection, entry: Entry, now_ms: int) -> int:
     """Writes a balanced entry; raises InsufficientFunds (caller rolls back or handles).
 
-    Logical accounts are taken in a fixed order (kind, owner) and, within a spread one,
-    sub-rows in slot order, so concurrent entries never deadlock; see `_move`."""
+    Accounts are locked in one fixed order, so concurrent entries never deadlock: the
+    single-row accounts (wallets, sharing members) first, as the payment service locks
+    the payer's wallet before it posts; then the spread ones; each group by (kind,
+    owner), and a spread account's sub-rows in slot order (see `_move`)."""
     legs: list[tuple[int, int]] = []  # (sub-row id, fils), one or more a posting
-    for posting in sorted(entry.postings, key=lambda p: (p.account.kind.value, p.account.owner_id)):
+    for posting in sorted(entry.postings, key=_lock_order):
         slot = entry.slot if posting.account.kind.spread else 0
         legs += await _move(conn, posting.account, slot, posting.amount.fils)
-    transaction_id = await conn.scalar(
+    transaction_id = await fetch_value(
+        conn,
         _NEW_TRANSACTION,
         {
             "kind": entry.kind.value,
@@ -133,17 +136,22 @@ async def post(conn: Connection, entry: Entry, now_ms: int) -> int:
             "created_at": now_ms,
         },
     )
-    await conn.execute(
+    await run_many(
+        conn,
         _INSERT_POSTINGS,
         [
             {"transaction_id": transaction_id, "account_id": row_id, "amount_fils": fils}
             for row_id, fils in legs
         ],
     )
-    total = await conn.scalar(_ENTRY_SUM, {"transaction_id": transaction_id})
+    total = await fetch_value(conn, _ENTRY_SUM, {"transaction_id": transaction_id})
     if total is None or int(total) != 0:
         raise LedgerError(f"ledger transaction {transaction_id} does not balance: {total}")
     return int(transaction_id)
+
+
+def _lock_order(posting: Posting) -> tuple[bool, str, str]:
+    return (posting.account.kind.spread, posting.account.kind.value, posting.account.owner_id)
 
 
 async def _move(conn: Connection, ref: AccountRef, slot: int, delta: int) -> list[tuple[int, int]]:
@@ -162,16 +170,16 @@ async def _move(conn: Connection, ref: AccountRef, slot: int, delta: int) -> lis
     # sub-rows in slot order holding none of them (or two draws could deadlock).
     savepoint = guarded and conn.dialect.name == "postgresql"
     if savepoint:
-        await conn.exec_driver_sql("SAVEPOINT ledger_move")
-    moved = await conn.scalar(_MOVE, params)
+        await run_sql(conn, "SAVEPOINT ledger_move")
+    moved = await fetch_value(conn, _MOVE, params)
     if moved is not None:
         return [(int(moved), delta)]
     if guarded:
         if savepoint:
-            await conn.exec_driver_sql("ROLLBACK TO SAVEPOINT ledger_move")
+            await run_sql(conn, "ROLLBACK TO SAVEPOINT ledger_move")
         return await _draw(conn, ref, slot, -delta)
     await account_id(conn, ref, slot)  # the row may not exist yet
-    moved = await conn.scalar(_MOVE, params)
+    moved = await fetch_value(conn, _MOVE, params)
     if moved is None:
         raise InsufficientFunds(ref)
     return [(int(moved), delta)]
@@ -191,8 +199,8 @@ async def _draw(conn: Connection, ref: AccountRef, slot: int, need: int) -> list
         take = min(int(row.balance_fils), need)
         if take <= 0:
             continue
-        result = await conn.execute(_MOVE_ROW, {"account_id": row.id, "delta": -take})
-        if result.rowcount != 1:  # the rows are locked: only a bug gets here
+        # the rows are locked: only a bug gets a refusal here
+        if await run(conn, _MOVE_ROW, {"account_id": row.id, "delta": -take}) != 1:
             raise InsufficientFunds(ref)
         legs.append((int(row.id), -take))
         need -= take
