@@ -17,10 +17,10 @@ from typing import Any, Protocol, TypeVar, TypeVarTuple, overload
 
 from sqlalchemy.engine import Connection as SyncConnection
 from sqlalchemy.engine import CursorResult, Dialect, ScalarResult
-from sqlalchemy.sql import Select
 from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.selectable import TypedReturnsRows
 
+from botimpay.store.pg_unit import PgUnitConnection
 from botimpay.store.sqlite_compiled import StatementCache
 
 T = TypeVar("T")
@@ -105,15 +105,28 @@ class LoopConnection:
         return raw
 
 
-async def fetch_first(conn: Connection, statement: Select[Any], params: dict[str, Any]) -> Any:
-    """The first row of a prebuilt SELECT (columns as attributes), or None.
+# The helpers below take only *prebuilt* statements (module-level, with bind parameters):
+# each is compiled once per Database and then run on the driver itself, on SQLite
+# (sqlite_compiled.py) and on PostgreSQL (pg_unit.py), skipping SQLAlchemy's execution
+# machinery. Any other connection runs them through SQLAlchemy.
 
-    On SQLite it skips SQLAlchemy's execution machinery (sqlite_compiled.py)."""
+
+async def fetch_first(conn: Connection, statement: Executable, params: dict[str, Any]) -> Any:
+    """The first row of a prebuilt SELECT, or of an INSERT/UPDATE ... RETURNING
+    (columns as attributes), or None."""
     if isinstance(conn, LoopConnection):
         return conn.statements.compiled(statement, conn.dialect, params).first(
             conn.driver(), params
         )
+    if isinstance(conn, PgUnitConnection):
+        return await conn.first(statement, params)
     return (await conn.execute(statement, params)).first()
+
+
+async def fetch_value(conn: Connection, statement: Executable, params: dict[str, Any]) -> Any:
+    """The first column of fetch_first's row, or None when there is no row."""
+    row = await fetch_first(conn, statement, params)
+    return None if row is None else row[0]
 
 
 async def run(conn: Connection, statement: Executable, params: dict[str, Any]) -> int:
@@ -121,4 +134,22 @@ async def run(conn: Connection, statement: Executable, params: dict[str, Any]) -
     if isinstance(conn, LoopConnection):
         prepared = conn.statements.compiled(statement, conn.dialect, params)
         return prepared.run(conn.driver(), params).rowcount
+    if isinstance(conn, PgUnitConnection):
+        return await conn.run(statement, params)
     return (await conn.execute(statement, params)).rowcount
+
+
+async def run_many(conn: Connection, statement: Executable, rows: list[dict[str, Any]]) -> None:
+    """Runs a prebuilt INSERT for each of `rows` (the same keys in each)."""
+    if isinstance(conn, PgUnitConnection):
+        await conn.run_many(statement, rows)
+        return
+    await conn.execute(statement, rows)
+
+
+async def run_sql(conn: Connection, text: str) -> None:
+    """A statement without parameters or rows (SAVEPOINT and the like)."""
+    if isinstance(conn, PgUnitConnection):
+        await conn.sql(text)
+        return
+    await conn.exec_driver_sql(text)

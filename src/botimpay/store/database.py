@@ -27,7 +27,7 @@ from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.engine import Connection as SyncConnection
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from botimpay.errors import ConfigError
@@ -38,6 +38,7 @@ from botimpay.store.driver_errors import is_duplicate_key
 from botimpay.store.group_commit import GroupCommitWriter
 from botimpay.store.memo import Memo
 from botimpay.store.pg_compiled import PgReader, connect_kwargs
+from botimpay.store.pg_unit import PgStatements, PgUnitConnection
 from botimpay.store.sqlite_compiled import StatementCache
 from botimpay.store.tables import api_requests
 
@@ -45,6 +46,7 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_DRIVER = "sqlite+pysqlite"
 REQUEST_LOG_SUFFIX = "-requests"  # the request log's SQLite file: <db>-requests
 _IDLE_READERS = 8
+_PG_DEAD_CONNECTIONS_SKIPPED = 20  # at most a pool's worth, after a server restart
 
 
 def normalize_url(raw: str) -> str:
@@ -90,6 +92,7 @@ class Database:
     # What this database keeps for speed, never shared with another Database in the
     # process: SQLite statements compiled once, and recent pure decodings of rows.
     statements: StatementCache = field(default_factory=StatementCache, repr=False)
+    pg_statements: PgStatements = field(default_factory=PgStatements, repr=False)
     memo: Memo = field(default_factory=Memo, repr=False)
     _request_log: Database | None = field(default=None, repr=False)
     # PostgreSQL: raw asyncpg connections for first_row (pg_compiled.py), opened on use
@@ -118,11 +121,9 @@ class Database:
                 async with self._sqlite_writer().unit() as loop_conn:
                     yield loop_conn
                 return
-            assert self.pg is not None
-            async with self.pg.connect() as conn:
-                await conn.begin()
+            async with self._pg_transaction() as (conn, unit):
                 try:
-                    yield conn
+                    yield unit
                 except BaseException:
                     await conn.rollback()
                     raise
@@ -151,13 +152,42 @@ class Database:
             else:
                 sync.close()
             return
-        assert self.pg is not None
-        async with self.pg.connect() as conn:
-            await conn.begin()
+        async with self._pg_transaction() as (conn, unit):
             try:
-                yield conn
+                yield unit
             finally:
                 await conn.rollback()
+
+    @asynccontextmanager
+    async def _pg_transaction(self) -> AsyncIterator[tuple[AsyncConnection, PgUnitConnection]]:
+        """A pooled connection in a transaction begun now (BEGIN through the engine's
+        adapter, which would have sent it before the first statement anyway), with its
+        asyncpg connection for the prebuilt statements (pg_unit.py).
+
+        There is no pre-ping: a connection found dead by its BEGIN, before the unit did
+        anything, is thrown away and the next one tried, so a restarted server costs
+        no request."""
+        assert self.pg is not None
+        for attempt in range(_PG_DEAD_CONNECTIONS_SKIPPED + 1):
+            conn = await self.pg.connect().start()
+            try:
+                await conn.begin()
+                adapter: Any = (await conn.get_raw_connection()).dbapi_connection
+                if adapter._transaction is None:
+                    await adapter._start_transaction()
+            except Exception as exc:
+                lost = self.pg.dialect.is_disconnect(exc, None, None)  # type: ignore[arg-type]
+                if lost:
+                    await conn.invalidate(exc)
+                await conn.close()
+                if lost and attempt < _PG_DEAD_CONNECTIONS_SKIPPED:
+                    continue
+                raise
+            break
+        try:
+            yield conn, PgUnitConnection(conn, adapter._connection, self.pg_statements)
+        finally:
+            await conn.close()
 
     async def first_row(self, statement: Select[Any], params: dict[str, Any]) -> Any:
         """The first row of one SELECT, outside any transaction (a single statement

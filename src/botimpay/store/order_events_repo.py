@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import insert as sql_insert
 from sqlalchemy import select
 
-from botimpay.store.connection import Connection
+from botimpay.store.connection import Connection, run
 from botimpay.store.tables import order_events
 
 
@@ -26,6 +26,9 @@ class OrderEvent:
     created_at: int
 
 
+_INSERT = sql_insert(order_events)
+
+
 async def insert(
     conn: Connection,
     *,
@@ -36,15 +39,17 @@ async def insert(
     detail: str | None,
     created_at: int,
 ) -> None:
-    await conn.execute(
-        sql_insert(order_events).values(
-            order_no=order_no,
-            event=event[:32],
-            from_status=from_status,
-            to_status=to_status,
-            detail=detail,
-            created_at=created_at,
-        )
+    await run(
+        conn,
+        _INSERT,
+        {
+            "order_no": order_no,
+            "event": event[:32],
+            "from_status": from_status,
+            "to_status": to_status,
+            "detail": detail,
+            "created_at": created_at,
+        },
     )
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, exists, insert, or_, select, text, update
 
 from botimpay.domain.notification import NotificationKind, NotificationStatus
-from botimpay.store.connection import Connection
+from botimpay.store.connection import Connection, run
 from botimpay.store.tables import merchants, notification_attempts, notifications, refunds
 
 
@@ -61,6 +61,9 @@ def _row(row: Any) -> OutboxRow:
     )
 
 
+_ENQUEUE = insert(notifications)
+
+
 async def enqueue(
     conn: Connection,
     *,
@@ -72,20 +75,22 @@ async def enqueue(
     payload: str,
     now_ms: int,
 ) -> None:
-    await conn.execute(
-        insert(notifications).values(
-            notify_id=notify_id,
-            partner_id=partner_id,
-            kind=kind.value,
-            subject_no=subject_no,
-            url=url,
-            payload=payload,
-            status=NotificationStatus.PENDING.value,
-            attempts=0,
-            next_attempt_at=now_ms,
-            claimed_until=None,
-            created_at=now_ms,
-        )
+    await run(
+        conn,
+        _ENQUEUE,
+        {
+            "notify_id": notify_id,
+            "partner_id": partner_id,
+            "kind": kind.value,
+            "subject_no": subject_no,
+            "url": url,
+            "payload": payload,
+            "status": NotificationStatus.PENDING.value,
+            "attempts": 0,
+            "next_attempt_at": now_ms,
+            "claimed_until": None,
+            "created_at": now_ms,
+        },
     )
 
 

@@ -23,11 +23,13 @@ from __future__ import annotations
 import asyncio
 from collections import namedtuple
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import Select
+
+from botimpay.store.sqlite_compiled import constants_of
 
 _CLOSE_TIMEOUT_S = 2.0
 
@@ -42,17 +44,20 @@ class PgCompiled:
 
     sql: str
     binds: _Binds
-    row: type[tuple[Any, ...]]
+    row: type[tuple[Any, ...]] | None  # None: DML that returns nothing
     results: tuple[Callable[[Any], Any] | None, ...] | None
+    constants: dict[str, Any] = field(default_factory=dict)  # literals' anonymous binds
 
     def args(self, params: dict[str, Any]) -> list[Any]:
+        given = {**self.constants, **params} if self.constants else params
         return [
-            params[name] if process is None else process(params[name])
+            given[name] if process is None else process(given[name])
             for name, process in self.binds
         ]
 
     def to_row(self, record: Any) -> Any:
         """An asyncpg Record as the row type (columns as attributes)."""
+        assert self.row is not None, "the statement returns no rows"
         if self.results is None:
             return self.row._make(record)  # type: ignore[attr-defined]
         return self.row._make(  # type: ignore[attr-defined]
@@ -72,12 +77,19 @@ def compile_select(statement: Select[Any], dialect: Dialect) -> PgCompiled:
         for name in compiled.positiontup or ()
     )
     columns = list(statement.selected_columns)
+    row = namedtuple("Row", [str(column.key) for column in columns], rename=True)  # type: ignore[misc]
+    constants = constants_of(compiled, tuple(compiled.positiontup or ()))
+    return PgCompiled(str(compiled), binds, row, processors_of(columns, dialect), constants)
+
+
+def processors_of(
+    columns: list[Any], dialect: Dialect
+) -> tuple[Callable[[Any], Any] | None, ...] | None:
+    """The result processor of each returned column, or None if no column has one."""
     processors = tuple(
         column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
     )
-    row = namedtuple("Row", [str(column.key) for column in columns], rename=True)  # type: ignore[misc]
-    results = processors if any(p is not None for p in processors) else None
-    return PgCompiled(str(compiled), binds, row, results)
+    return processors if any(p is not None for p in processors) else None
 
 
 def connect_kwargs(dialect: Dialect, url: Any) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from sqlalchemy import Row, bindparam, insert, select
 from botimpay.domain.refund import Refund, RefundStatus
 from botimpay.protocol.money import Money
 from botimpay.store import jsonfield
-from botimpay.store.connection import Connection
+from botimpay.store.connection import Connection, fetch_first, run
 from botimpay.store.tables import refunds
 
 
@@ -43,7 +43,8 @@ _INSERT = insert(refunds)
 
 
 async def insert_refund(conn: Connection, refund: Refund) -> None:
-    await conn.execute(
+    await run(
+        conn,
         _INSERT,
         {
             "refund_no": refund.refund_no,
@@ -91,7 +92,7 @@ async def find(
         query, key = _BY_MERCHANT_NO, refund_merchant_order_no
     else:
         query, key = _BY_REFUND_NO, refund_no or ""
-    row = (await conn.execute(query, {"partner_id": partner_id, "key": key})).first()
+    row = await fetch_first(conn, query, {"partner_id": partner_id, "key": key})
     return _refund(row) if row is not None else None
 
 

@@ -11,10 +11,10 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.dialects import sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from botimpay.domain.request_log import RequestRecord
 from botimpay.store.connection import Connection
+from botimpay.store.pg_unit import PgUnitConnection
 from botimpay.store.tables import api_requests
 
 COLUMNS = RequestRecord._fields[:-1]  # every field but record_id, in the table's order
@@ -39,12 +39,8 @@ async def insert_rows(conn: Connection, rows: Sequence[tuple[object, ...]]) -> N
     if conn.dialect.name == "sqlite":
         await conn.exec_driver_sql(SQLITE_INSERT, rows)
         return
-    assert isinstance(conn, AsyncConnection)
-    raw = await conn.get_raw_connection()
-    assert raw.driver_connection is not None
-    await raw.driver_connection.copy_records_to_table(
-        "api_requests", records=rows, columns=list(COLUMNS)
-    )
+    assert isinstance(conn, PgUnitConnection)
+    await conn.raw.copy_records_to_table("api_requests", records=rows, columns=list(COLUMNS))
 
 
 async def by_trace_code(conn: Connection, trace_code: str) -> RequestRecord | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import namedtuple
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.engine import Dialect
@@ -29,15 +29,23 @@ class Compiled:
     sql: str
     params: tuple[str, ...]
     row: type[tuple[Any, ...]] | None
+    dml: bool = False  # an INSERT/UPDATE ... RETURNING: its rows are read to the end
+    constants: dict[str, Any] = field(default_factory=dict)  # literals' anonymous binds
 
     def run(self, driver: sqlite3.Connection, params: dict[str, Any]) -> sqlite3.Cursor:
+        given = {**self.constants, **params} if self.constants else params
         try:
-            return driver.execute(self.sql, [params[name] for name in self.params])
+            return driver.execute(self.sql, [given[name] for name in self.params])
         except sqlite3.IntegrityError as exc:
             raise IntegrityError(self.sql, params, exc, hide_parameters=True) from exc
 
     def first(self, driver: sqlite3.Connection, params: dict[str, Any]) -> Any:
-        raw = self.run(driver, params).fetchone()
+        cursor = self.run(driver, params)
+        if self.dml:  # finish the statement: no write may stay in progress
+            rows = cursor.fetchall()
+            raw = rows[0] if rows else None
+        else:
+            raw = cursor.fetchone()
         if raw is None:
             return None
         assert self.row is not None
@@ -78,6 +86,19 @@ def _compile(statement: Executable, dialect: Dialect, columns: tuple[str, ...] |
         result = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
     row_type: type[tuple[Any, ...]] | None = None
     if isinstance(statement, Select):
-        names = [str(column.key) for column in statement.selected_columns]
-        row_type = _row_type(names)
-    return Compiled(str(result), tuple(result.positiontup or ()), row_type)
+        row_type = _row_type([str(column.key) for column in statement.selected_columns])
+    elif result.returning:
+        row_type = _row_type([str(column.key) for column in result.returning])
+    dml = not isinstance(statement, Select)
+    names = tuple(result.positiontup or ())
+    return Compiled(str(result), names, row_type, dml, constants_of(result, names))
+
+
+def constants_of(compiled: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """The values of a compiled statement's binds that come from literals in it (`>= 0`
+    is an anonymous bind): the caller's parameters never name them."""
+    return {
+        name: compiled.binds[name].effective_value
+        for name in names
+        if not compiled.binds[name].required
+    }
