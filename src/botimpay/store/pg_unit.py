@@ -28,39 +28,24 @@ from sqlalchemy.engine import Connection as SyncConnection
 from sqlalchemy.engine import CursorResult, Dialect, ScalarResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql import Insert, Select
+from sqlalchemy.sql import Select
 from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.selectable import TypedReturnsRows
 
 from botimpay.store.pg_compiled import PgCompiled, processors_of
-from botimpay.store.sqlite_compiled import constants_of
+from botimpay.store.sqlite_compiled import CompiledCache, constants_of
 
 T = TypeVar("T")
 Ts = TypeVarTuple("Ts")
 
 
-class PgStatements:
-    """The DML and SELECTs compiled for one Database's transactions, keyed like
-    sqlite_compiled.StatementCache: the prebuilt statement and, for an INSERT, the
-    columns given."""
+class PgStatements(CompiledCache[PgCompiled]):
+    """The PostgreSQL statements of one Database's transactions."""
 
-    __slots__ = ("_compiled",)
+    __slots__ = ()
 
     def __init__(self) -> None:
-        self._compiled: dict[tuple[Executable, tuple[str, ...] | None], PgCompiled] = {}
-
-    def __len__(self) -> int:
-        return len(self._compiled)
-
-    def compiled(
-        self, statement: Executable, dialect: Dialect, params: dict[str, Any]
-    ) -> PgCompiled:
-        columns = tuple(params) if isinstance(statement, Insert) else None
-        key = (statement, columns)
-        found = self._compiled.get(key)
-        if found is None:
-            found = self._compiled[key] = compile_statement(statement, dialect, columns)
-        return found
+        super().__init__(compile_statement)
 
 
 def compile_statement(

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import sqlite3
 from collections import namedtuple
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
@@ -52,27 +53,41 @@ class Compiled:
         return self.row(*raw)
 
 
-class StatementCache:
-    """The compiled statements of one Database (which owns it: two databases in one
-    process, with their own dialects, never share one), keyed by the prebuilt
-    statement and, for an INSERT, the columns given."""
+C = TypeVar("C")
+Compile = Callable[[Executable, Dialect, "tuple[str, ...] | None"], C]
 
-    __slots__ = ("_compiled",)
 
-    def __init__(self) -> None:
-        self._compiled: dict[tuple[Executable, tuple[str, ...] | None], Compiled] = {}
+class CompiledCache(Generic[C]):
+    """Prebuilt statements compiled once by `compile` (for SQLite here, for PostgreSQL
+    in pg_unit.py), keyed by the statement and, for an INSERT, the columns given. One
+    per Database, which owns it: two databases in one process never share one."""
+
+    __slots__ = ("_compile", "_compiled")
+
+    def __init__(self, compile: Compile[C]) -> None:
+        self._compile = compile
+        self._compiled: dict[tuple[Executable, tuple[str, ...] | None], C] = {}
 
     def __len__(self) -> int:
         return len(self._compiled)
 
-    def compiled(self, statement: Executable, dialect: Dialect, params: dict[str, Any]) -> Compiled:
+    def compiled(self, statement: Executable, dialect: Dialect, params: dict[str, Any]) -> C:
         """The statement compiled for these parameters (an INSERT's columns are its keys)."""
         columns = tuple(params) if isinstance(statement, Insert) else None
         key = (statement, columns)
         found = self._compiled.get(key)
         if found is None:
-            found = self._compiled[key] = _compile(statement, dialect, columns)
+            found = self._compiled[key] = self._compile(statement, dialect, columns)
         return found
+
+
+class StatementCache(CompiledCache[Compiled]):
+    """The SQLite statements of one Database."""
+
+    __slots__ = ()
+
+    def __init__(self) -> None:
+        super().__init__(_compile)
 
 
 def _row_type(names: list[str]) -> type[tuple[Any, ...]]:
