@@ -123,6 +123,15 @@ async def fetch_first(conn: Connection, statement: Executable, params: dict[str,
     return (await conn.execute(statement, params)).first()
 
 
+async def fetch_all(conn: Connection, statement: Executable, params: dict[str, Any]) -> list[Any]:
+    """Every row of a prebuilt SELECT (columns as attributes)."""
+    if isinstance(conn, LoopConnection):
+        return conn.statements.compiled(statement, conn.dialect, params).all(conn.driver(), params)
+    if isinstance(conn, PgUnitConnection):
+        return await conn.all(statement, params)
+    return list(await conn.execute(statement, params))
+
+
 async def fetch_value(conn: Connection, statement: Executable, params: dict[str, Any]) -> Any:
     """The first column of fetch_first's row, or None when there is no row."""
     row = await fetch_first(conn, statement, params)

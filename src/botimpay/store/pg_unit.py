@@ -139,6 +139,12 @@ class PgUnitConnection:
             raise _integrity(compiled, exc) from exc
         return None if record is None else compiled.to_row(record)
 
+    async def all(self, statement: Executable, params: dict[str, Any]) -> list[Any]:
+        """Every row of a prebuilt SELECT (columns as attributes)."""
+        compiled = self.statements.compiled(statement, self.sa.dialect, params)
+        records = await self.raw.fetch(compiled.sql, *compiled.args(params))
+        return [compiled.to_row(record) for record in records]
+
     async def run(self, statement: Executable, params: dict[str, Any]) -> int:
         """Runs a prebuilt INSERT or UPDATE; how many rows it touched."""
         compiled = self.statements.compiled(statement, self.sa.dialect, params)

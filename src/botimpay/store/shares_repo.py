@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, bindparam, insert, select, update
 
 from botimpay.domain.sharing import Share
 from botimpay.protocol.money import Money
-from botimpay.store.connection import Connection
+from botimpay.store.connection import Connection, fetch_all
 from botimpay.store.tables import order_shares
 
 
@@ -50,14 +50,17 @@ async def insert_shares(conn: Connection, shares: Sequence[Share]) -> None:
     )
 
 
+_FOR_ORDER = (
+    select(order_shares)
+    .where(order_shares.c.order_no == bindparam("order_no"))
+    .order_by(order_shares.c.seq_id)
+)
+
+
 async def for_order(conn: Connection, order_no: str) -> list[Share]:
-    """The order's shares by seq id (the caller holds the order's row lock to change them)."""
-    rows = await conn.execute(
-        select(order_shares)
-        .where(order_shares.c.order_no == order_no)
-        .order_by(order_shares.c.seq_id)
-    )
-    return [_share(row) for row in rows]
+    """The order's shares by seq id (the caller holds the order's row lock to change them);
+    asked on every refund, so prebuilt (connection.fetch_all)."""
+    return [_share(row) for row in await fetch_all(conn, _FOR_ORDER, {"order_no": order_no})]
 
 
 async def for_orders(conn: Connection, order_nos: Sequence[str]) -> dict[str, list[Share]]:

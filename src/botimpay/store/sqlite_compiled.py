@@ -40,6 +40,10 @@ class Compiled:
         except sqlite3.IntegrityError as exc:
             raise IntegrityError(self.sql, params, exc, hide_parameters=True) from exc
 
+    def all(self, driver: sqlite3.Connection, params: dict[str, Any]) -> list[Any]:
+        assert self.row is not None
+        return [self.row(*raw) for raw in self.run(driver, params).fetchall()]
+
     def first(self, driver: sqlite3.Connection, params: dict[str, Any]) -> Any:
         cursor = self.run(driver, params)
         if self.dml:  # finish the statement: no write may stay in progress
