@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import Select
+from sqlalchemy.sql.base import Executable
 
 from botimpay.store.sqlite_compiled import constants_of
 
@@ -68,18 +69,32 @@ class PgCompiled:
 
 def compile_select(statement: Select[Any], dialect: Dialect) -> PgCompiled:
     """`statement` compiled once for PostgreSQL (asyncpg's numeric_dollar paramstyle)."""
-    compiled = statement.compile(dialect=dialect)
+    return compile_statement(statement, dialect, None)
+
+
+def compile_statement(
+    statement: Executable, dialect: Dialect, columns: tuple[str, ...] | None
+) -> PgCompiled:
+    """A prebuilt SELECT, INSERT (for these `columns`) or UPDATE, compiled for asyncpg."""
+    if columns is not None:
+        compiled = statement.compile(dialect=dialect, column_keys=list(columns))  # type: ignore[attr-defined]
+    else:
+        compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
     if compiled.literal_execute_params or compiled.post_compile_params:
-        # an IN list or a literal_execute bind: its SQL changes with its values
-        raise NotImplementedError("a prebuilt SELECT has no expanding or literal parameters")
-    binds: _Binds = tuple(
+        raise NotImplementedError("a prebuilt statement has no expanding or literal parameters")
+    binds = tuple(
         (name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
         for name in compiled.positiontup or ()
     )
-    columns = list(statement.selected_columns)
-    row = namedtuple("Row", [str(column.key) for column in columns], rename=True)  # type: ignore[misc]
+    if isinstance(statement, Select):
+        returned = list(statement.selected_columns)
+    else:
+        returned = list(compiled.returning or ())
     constants = constants_of(compiled, tuple(compiled.positiontup or ()))
-    return PgCompiled(str(compiled), binds, row, processors_of(columns, dialect), constants)
+    if not returned:
+        return PgCompiled(str(compiled), binds, None, None, constants)
+    row = namedtuple("Row", [str(column.key) for column in returned], rename=True)  # type: ignore[misc]
+    return PgCompiled(str(compiled), binds, row, processors_of(returned, dialect), constants)
 
 
 def processors_of(

@@ -20,7 +20,6 @@ key that is taken raises SQLAlchemy's IntegrityError (asyncpg's as its cause), s
 
 from __future__ import annotations
 
-from collections import namedtuple
 from collections.abc import Callable
 from typing import Any, TypeVar, TypeVarTuple, overload
 
@@ -28,12 +27,11 @@ from sqlalchemy.engine import Connection as SyncConnection
 from sqlalchemy.engine import CursorResult, Dialect, ScalarResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql import Select
 from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.selectable import TypedReturnsRows
 
-from botimpay.store.pg_compiled import PgCompiled, processors_of
-from botimpay.store.sqlite_compiled import CompiledCache, constants_of
+from botimpay.store.pg_compiled import PgCompiled, compile_statement
+from botimpay.store.sqlite_compiled import CompiledCache
 
 T = TypeVar("T")
 Ts = TypeVarTuple("Ts")
@@ -46,31 +44,6 @@ class PgStatements(CompiledCache[PgCompiled]):
 
     def __init__(self) -> None:
         super().__init__(compile_statement)
-
-
-def compile_statement(
-    statement: Executable, dialect: Dialect, columns: tuple[str, ...] | None
-) -> PgCompiled:
-    """A prebuilt SELECT, INSERT (for these `columns`) or UPDATE, compiled for asyncpg."""
-    if columns is not None:
-        compiled = statement.compile(dialect=dialect, column_keys=list(columns))  # type: ignore[attr-defined]
-    else:
-        compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
-    if compiled.literal_execute_params or compiled.post_compile_params:
-        raise NotImplementedError("a prebuilt statement has no expanding or literal parameters")
-    binds = tuple(
-        (name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
-        for name in compiled.positiontup or ()
-    )
-    if isinstance(statement, Select):
-        returned = list(statement.selected_columns)
-    else:
-        returned = list(compiled.returning or ())
-    constants = constants_of(compiled, tuple(compiled.positiontup or ()))
-    if not returned:
-        return PgCompiled(str(compiled), binds, None, None, constants)
-    row = namedtuple("Row", [str(column.key) for column in returned], rename=True)  # type: ignore[misc]
-    return PgCompiled(str(compiled), binds, row, processors_of(returned, dialect), constants)
 
 
 def _integrity(compiled: PgCompiled, exc: BaseException) -> IntegrityError:
